@@ -1,0 +1,253 @@
+/**
+ * The engine: the current backend, kernel dispatch, tensor lifetimes (scopes) and the autograd
+ * tape. Backends know nothing about gradients; every op goes through {@link runKernel}.
+ */
+import type { Backend } from './backend.js';
+import { allocStorage, isHalf, type DType, type StorageArray } from './dtype.js';
+import { DisposedError, InvalidArgumentError, KernelNotFoundError } from './errors.js';
+import { backendsWithKernel, findKernel, gradRuleOf, registerKernels, type KernelDef, type TensorMeta } from './kernel.js';
+import { rowMajorStrides, shapesEqual, sizeOf, type Shape } from './shape.js';
+import { Storage, Tensor } from './tensor.js';
+import { createCpuBackend } from './backends/cpu/backend.js';
+import { Copy } from './kernels/copy.js';
+
+/** One recorded op application. */
+export interface TapeNode {
+  readonly def: KernelDef<unknown>;
+  readonly inputs: readonly Tensor[];
+  readonly outputs: readonly Tensor[];
+  readonly attrs: unknown;
+}
+
+/** Records the ops that depend on the tracked tensors while `valueAndGrad` runs its function. */
+export class Tape {
+  readonly nodes: TapeNode[] = [];
+  readonly tracked = new Set<Tensor>();
+  /** Tensors the tape needs for the backward pass: scopes must not dispose them. */
+  readonly held = new Set<Tensor>();
+}
+
+interface EngineState {
+  backend: Backend | null;
+  scopes: Set<Tensor>[];
+  tapes: Tape[];
+  gradEnabled: boolean;
+  nextId: number;
+  liveTensors: number;
+}
+
+const ENGINE = Symbol.for('tessera.engine.v1');
+
+function state(): EngineState {
+  const g = globalThis as { [ENGINE]?: EngineState };
+  return (g[ENGINE] ??= { backend: null, scopes: [], tapes: [], gradEnabled: true, nextId: 1, liveTensors: 0 });
+}
+
+/** The backend ops run on. The reference CPU backend unless {@link useBackend} chose another. */
+export function getBackend(): Backend {
+  const s = state();
+  if (!s.backend) useBackend(createCpuBackend());
+  return s.backend!;
+}
+
+/**
+ * Select the backend new ops run on. Tensors already created stay on their backend; mixing
+ * backends in one op is an error.
+ *
+ * @example
+ * ```ts
+ * useBackend(await createWasmBackend({ threads: 2 }));
+ * ```
+ */
+export function useBackend(backend: Backend): void {
+  registerKernels(backend);
+  state().backend = backend;
+}
+
+/** Live tensors and the current backend's live buffers: what a leak test watches. */
+export function memory(): { liveTensors: number; liveBuffers: number; liveBytes: number } {
+  return { liveTensors: state().liveTensors, ...getBackend().memory() };
+}
+
+/** @internal Wrap storage in a tensor registered with the innermost scope. */
+export function makeTensor(storage: Storage, shape: Shape, strides: Shape, offset: number): Tensor {
+  const s = state();
+  const t = new Tensor(s.nextId++, storage, shape, strides, offset, onDispose);
+  s.liveTensors++;
+  s.scopes[s.scopes.length - 1]?.add(t);
+  return t;
+}
+
+function onDispose(t: Tensor): void {
+  const s = state();
+  s.liveTensors--;
+  for (const scope of s.scopes) scope.delete(t);
+}
+
+/** @internal A new contiguous tensor on the current backend. */
+export function allocTensor(meta: TensorMeta): Tensor {
+  const backend = getBackend();
+  const size = sizeOf(meta.shape);
+  const storage = new Storage(backend, backend.alloc(meta.dtype, size), meta.dtype, size);
+  return makeTensor(storage, [...meta.shape], rowMajorStrides(meta.shape), 0);
+}
+
+/** @internal A tensor holding host data (in the dtype's storage format). */
+export function fromStorage(data: StorageArray, shape: Shape, dtype: DType): Tensor {
+  const t = allocTensor({ shape, dtype });
+  if (data.length) t.storage.backend.write(t.storage.handle, data);
+  return t;
+}
+
+/** @internal */
+export function hostArray(dtype: DType, size: number): StorageArray {
+  return allocStorage(dtype, size);
+}
+
+/**
+ * Run `fn` and dispose every tensor it created except those it returns (in an array or object,
+ * nested) and those passed to {@link keep}. Returned tensors belong to the enclosing scope.
+ *
+ * @example
+ * ```ts
+ * const loss = scope(() => crossEntropy(model(x), y)); // intermediates are freed here
+ * ```
+ */
+export function scope<T>(fn: () => T): T {
+  const s = state();
+  const own = new Set<Tensor>();
+  s.scopes.push(own);
+  let result: T;
+  try {
+    result = fn();
+  } finally {
+    s.scopes.pop();
+  }
+  if (result instanceof Promise) {
+    throw new InvalidArgumentError('scope', 'the callback returned a Promise', 'scope() is synchronous: await outside it and pass data in');
+  }
+  const returned = new Set<Tensor>();
+  collectTensors(result, returned);
+  const parent = s.scopes[s.scopes.length - 1];
+  for (const t of own) {
+    if (returned.has(t) || s.tapes.some((tape) => tape.held.has(t))) parent?.add(t);
+    else t.dispose();
+  }
+  return result;
+}
+
+/** Exclude a tensor from every enclosing scope: it lives until its own `dispose()`. */
+export function keep<T extends Tensor>(t: T): T {
+  for (const scope of state().scopes) scope.delete(t);
+  return t;
+}
+
+function collectTensors(value: unknown, into: Set<Tensor>, depth = 0): void {
+  if (value instanceof Tensor) into.add(value);
+  else if (depth < 8 && Array.isArray(value)) for (const v of value) collectTensors(v, into, depth + 1);
+  else if (depth < 8 && value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const v of Object.values(value)) collectTensors(v, into, depth + 1);
+  }
+}
+
+/** Run `fn` without recording gradients. */
+export function noGrad<T>(fn: () => T): T {
+  const s = state();
+  const previous = s.gradEnabled;
+  s.gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    s.gradEnabled = previous;
+  }
+}
+
+/** @internal */
+export function pushTape(tape: Tape): void {
+  state().tapes.push(tape);
+}
+
+/** @internal */
+export function popTape(tape: Tape): void {
+  const tapes = state().tapes;
+  if (tapes[tapes.length - 1] !== tape) throw new Error('internal: tapes popped out of order');
+  tapes.pop();
+}
+
+/**
+ * Dispatch one kernel: validate, run the backend's implementation (or the decomposition), record
+ * it for autograd. Half-precision inputs are computed in float32 unless the kernel says otherwise.
+ */
+export function runKernel<A>(def: KernelDef<A>, inputs: readonly Tensor[], attrs: A): Tensor[] {
+  const backend = getBackend();
+  for (const t of inputs) {
+    if (t.isDisposed) throw new DisposedError(def.name, t.id);
+    if (t.storage.backend !== backend) {
+      throw new InvalidArgumentError(def.name, `an input lives on backend '${t.storage.backend.name}' but ops run on '${backend.name}'`,
+        'create tensors after useBackend(), or copy them with toBackend()');
+    }
+  }
+  const half = def.half || def.view ? undefined : inputs.find((t) => isHalf(t.dtype))?.dtype;
+  if (half) return runInFloat32(def, inputs, attrs, half);
+
+  const metas = def.infer(inputs, attrs);
+  let outputs: Tensor[];
+  if (def.view) {
+    const x = inputs[0]!;
+    const v = def.view(x, attrs);
+    x.storage.refs++;
+    outputs = [makeTensor(x.storage, v.shape, v.strides, v.offset)];
+  } else {
+    const registration = findKernel(def as KernelDef<unknown>, backend);
+    if (registration) {
+      const temps: Tensor[] = [];
+      const infos = inputs.map((t) => {
+        if (def.strided || t.isContiguous) return t;
+        const c = noGrad(() => contiguousCopy(t));
+        temps.push(c);
+        return c;
+      });
+      outputs = metas.map(allocTensor);
+      registration.run({ backend, inputs: infos.map((t) => t.info), outputs: outputs.map((t) => t.info), attrs });
+      for (const t of temps) t.dispose();
+    } else if (def.decompose) {
+      const decompose = def.decompose;
+      outputs = scope(() => noGrad(() => decompose(inputs, attrs)));
+      checkDecomposition(def, metas, outputs);
+    } else {
+      throw new KernelNotFoundError(def.name, backend.name, backendsWithKernel(def as KernelDef<unknown>));
+    }
+  }
+  record(def, inputs, outputs, attrs);
+  return outputs;
+}
+
+function runInFloat32<A>(def: KernelDef<A>, inputs: readonly Tensor[], attrs: A, half: DType): Tensor[] {
+  return scope(() => {
+    const up = inputs.map((t) => (isHalf(t.dtype) ? t.cast('float32') : t));
+    return runKernel(def, up, attrs).map((t) => (t.dtype === 'float32' ? t.cast(half) : t));
+  });
+}
+
+/** A contiguous copy made for a kernel that needs one (not recorded: the caller's op is). */
+function contiguousCopy(t: Tensor): Tensor {
+  return runKernel(Copy, [t], {})[0]!;
+}
+
+function checkDecomposition(def: KernelDef<never>, metas: readonly TensorMeta[], outputs: readonly Tensor[]): void {
+  const ok = metas.length === outputs.length && metas.every((m, i) => m.dtype === outputs[i]!.dtype && shapesEqual(m.shape, outputs[i]!.shape));
+  if (!ok) throw new Error(`internal: decomposition of ${def.name} returned outputs that differ from its inferred metadata`);
+}
+
+function record<A>(def: KernelDef<A>, inputs: readonly Tensor[], outputs: readonly Tensor[], attrs: A): void {
+  const s = state();
+  const tape = s.tapes[s.tapes.length - 1];
+  if (!tape || !s.gradEnabled || !inputs.some((t) => tape.tracked.has(t))) return;
+  if (!gradRuleOf(def)) return; // not differentiable (comparisons, argmax, integer casts)
+  tape.nodes.push({ def: def as KernelDef<unknown>, inputs, outputs, attrs });
+  for (const t of inputs) tape.held.add(t);
+  for (const t of outputs) {
+    tape.held.add(t);
+    tape.tracked.add(t);
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * CrossEntropy (composite), mean reduction with an ignored target value:
+ *   loss = -sum_{i: t_i != ignore} logSoftmax(logits_i)[t_i] / #{i: t_i != ignore}
+ * Shapes: logits [..., C] float, targets [...] int32 -> loss []. When every target is ignored
+ * the loss is NaN (0/0), as in PyTorch. Targets outside [0, C) other than `ignoreIndex` are an
+ * error on backends with a fused kernel.
+ */
+import { defineKernel } from '../kernel.js';
+import { isFloat } from '../dtype.js';
+import { DTypeError, ShapeError } from '../errors.js';
+import { shapesEqual } from '../shape.js';
+import { cast, div, eq, mul, ne, neg } from '../ops/elementwise.js';
+import { arange } from '../ops/creation.js';
+import { sum } from '../ops/reduce.js';
+import { runKernel } from '../engine.js';
+import { LogSoftmax } from './log-softmax.js';
+import { unsqueeze } from '../ops/shape.js';
+
+export const CrossEntropy = defineKernel<{ ignoreIndex: number }>({
+  name: 'CrossEntropy',
+  inputs: ['logits', 'targets'],
+  infer: ([logits, targets]) => {
+    if (logits!.shape.length < 1 || !shapesEqual(logits!.shape.slice(0, -1), targets!.shape)) {
+      throw new ShapeError('CrossEntropy', [logits!.shape, targets!.shape], 'expected logits [..., C] and targets [...]');
+    }
+    if (!isFloat(logits!.dtype)) throw new DTypeError('CrossEntropy', [logits!.dtype], 'logits must be floating point');
+    if (targets!.dtype !== 'int32') throw new DTypeError('CrossEntropy', [targets!.dtype], 'targets must be int32', `cast them: targets.cast('int32')`);
+    return [{ shape: [], dtype: logits!.dtype }];
+  },
+  decompose: ([logits, targets], { ignoreIndex }) => {
+    const classes = logits!.shape[logits!.rank - 1]!;
+    const onehot = cast(eq(arange(classes), unsqueeze(targets!, -1)), logits!.dtype);
+    const valid = cast(ne(targets!, ignoreIndex), logits!.dtype);
+    const logProbs = runKernel(LogSoftmax, [logits!], { axis: logits!.rank - 1 })[0]!;
+    const picked = sum(mul(logProbs, onehot), -1);
+    return [neg(div(sum(mul(picked, valid)), sum(valid)))];
+  },
+});

@@ -1,0 +1,22 @@
+/**
+ * LogSoftmax (composite) along `axis`: y = x - max - log(sum(exp(x - max))).
+ * Shapes: y.shape = x.shape.
+ */
+import { defineKernel } from '../kernel.js';
+import { isFloat } from '../dtype.js';
+import { DTypeError } from '../errors.js';
+import { add, exp, log, sub } from '../ops/elementwise.js';
+import { max, sum } from '../ops/reduce.js';
+
+export const LogSoftmax = defineKernel<{ axis: number }>({
+  name: 'LogSoftmax',
+  inputs: ['x'],
+  infer: ([x]) => {
+    if (!isFloat(x!.dtype)) throw new DTypeError('LogSoftmax', [x!.dtype], 'needs a floating-point input');
+    return [{ shape: x!.shape, dtype: x!.dtype }];
+  },
+  decompose: ([x], { axis }) => {
+    const m = max(x!, axis, true);
+    return [sub(x!, add(log(sum(exp(sub(x!, m)), axis, true)), m))];
+  },
+});

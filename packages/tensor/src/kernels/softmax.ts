@@ -1,0 +1,22 @@
+/**
+ * Softmax (composite) along `axis`: y = exp(x - max) / sum(exp(x - max)).
+ * Shapes: y.shape = x.shape. Rows whose entries are all the float32 minimum stay uniform.
+ */
+import { defineKernel } from '../kernel.js';
+import { isFloat } from '../dtype.js';
+import { DTypeError } from '../errors.js';
+import { div, exp, sub } from '../ops/elementwise.js';
+import { max, sum } from '../ops/reduce.js';
+
+export const Softmax = defineKernel<{ axis: number }>({
+  name: 'Softmax',
+  inputs: ['x'],
+  infer: ([x]) => {
+    if (!isFloat(x!.dtype)) throw new DTypeError('Softmax', [x!.dtype], 'needs a floating-point input');
+    return [{ shape: x!.shape, dtype: x!.dtype }];
+  },
+  decompose: ([x], { axis }) => {
+    const e = exp(sub(x!, max(x!, axis, true)));
+    return [div(e, sum(e, axis, true))];
+  },
+});

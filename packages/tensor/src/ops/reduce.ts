@@ -1,0 +1,103 @@
+/**
+ * Reductions over any axes (a number, a list, or null/undefined for all), with keepDims.
+ */
+import { runKernel, scope } from '../engine.js';
+import { InvalidArgumentError } from '../errors.js';
+import { defineGrad } from '../kernel.js';
+import { ArgMax, ArgMin, Max, Min, Sum, type ReduceAttrs } from '../kernels/reduce.js';
+import { normalizeAxes, normalizeAxis, sizeOf } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import type { KernelDef } from '../kernel.js';
+import { cast, div, eq, mul, sub } from './elementwise.js';
+import { expand, reshape } from './shape.js';
+
+export type Axes = number | readonly number[] | null | undefined;
+
+function keptShape(shape: readonly number[], axes: readonly number[]): number[] {
+  return shape.map((d, i) => (axes.includes(i) ? 1 : d));
+}
+
+/** @internal */
+export function reduce(def: KernelDef<ReduceAttrs>, op: string, x: Tensor, axis: Axes, keepDims: boolean): Tensor {
+  const axes = normalizeAxes(op, axis, x.rank);
+  return scope(() => {
+    const y = runKernel(def, [x], { axes })[0]!;
+    return keepDims ? reshape(y, keptShape(x.shape, axes)) : y;
+  });
+}
+
+/**
+ * Sum over `axis` (all axes when omitted).
+ *
+ * @example
+ * ```ts
+ * sum(x);            // scalar
+ * sum(x, [0, 2], true);
+ * ```
+ */
+export function sum(x: Tensor, axis?: Axes, keepDims = false): Tensor {
+  return reduce(Sum, 'sum', x.dtype === 'bool' ? cast(x, 'int32') : x, axis, keepDims);
+}
+
+/** Mean over `axis` (all axes when omitted). */
+export function mean(x: Tensor, axis?: Axes, keepDims = false): Tensor {
+  const axes = normalizeAxes('mean', axis, x.rank);
+  const count = sizeOf(axes.map((a) => x.shape[a]!));
+  return scope(() => div(sum(x, axes, keepDims), count));
+}
+
+/** Maximum over `axis`; the gradient goes to the maximal elements (shared evenly on ties). */
+export function max(x: Tensor, axis?: Axes, keepDims = false): Tensor {
+  return reduce(Max, 'max', x, axis, keepDims);
+}
+
+/** Minimum over `axis`. */
+export function min(x: Tensor, axis?: Axes, keepDims = false): Tensor {
+  return reduce(Min, 'min', x, axis, keepDims);
+}
+
+function argReduce(def: typeof ArgMax, op: string, x: Tensor, axis: number, keepDims: boolean): Tensor {
+  const a = normalizeAxis(op, axis, x.rank);
+  return scope(() => {
+    const y = runKernel(def, [x], { axis: a })[0]!;
+    return keepDims ? reshape(y, keptShape(x.shape, [a])) : y;
+  });
+}
+
+/** Index (int32) of the first maximum along `axis`. */
+export function argmax(x: Tensor, axis = -1, keepDims = false): Tensor {
+  return argReduce(ArgMax, 'argmax', x, axis, keepDims);
+}
+
+/** Index (int32) of the first minimum along `axis`. */
+export function argmin(x: Tensor, axis = -1, keepDims = false): Tensor {
+  return argReduce(ArgMin, 'argmin', x, axis, keepDims);
+}
+
+/**
+ * Variance over `axis`, dividing by (n - correction): correction 1 (default, as torch.var) is
+ * the unbiased estimate, 0 the biased one LayerNorm uses.
+ */
+export function variance(x: Tensor, axis?: Axes, keepDims = false, correction = 1): Tensor {
+  const axes = normalizeAxes('variance', axis, x.rank);
+  const n = sizeOf(axes.map((a) => x.shape[a]!));
+  if (n - correction <= 0) throw new InvalidArgumentError('variance', `${n} element(s) with correction ${correction} leave no degrees of freedom`);
+  return scope(() => {
+    const centered = sub(x, mean(x, axes, true));
+    return div(sum(mul(centered, centered), axes, keepDims), n - correction);
+  });
+}
+
+/** @internal Broadcast a reduced tensor back over the reduced axes of x. */
+export function expandBack(dy: Tensor, x: Tensor, axes: readonly number[]): Tensor {
+  return expand(reshape(dy, keptShape(x.shape, axes)), x.shape);
+}
+
+defineGrad(Sum, ([dy], { inputs: [x], attrs: { axes } }) => [expandBack(dy!, x!, axes)]);
+function extremumGrad(dy: Tensor, x: Tensor, y: Tensor, axes: readonly number[]): Tensor {
+  const hit = cast(eq(x, expandBack(y, x, axes)), x.dtype);
+  const count = expandBack(sum(hit, axes), x, axes);
+  return div(mul(expandBack(dy, x, axes), hit), count);
+}
+defineGrad(Max, ([dy], { inputs: [x], outputs: [y], attrs: { axes } }) => [extremumGrad(dy!, x!, y!, axes)]);
+defineGrad(Min, ([dy], { inputs: [x], outputs: [y], attrs: { axes } }) => [extremumGrad(dy!, x!, y!, axes)]);
