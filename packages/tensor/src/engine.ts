@@ -3,7 +3,7 @@
  * tape. Backends know nothing about gradients; every op goes through {@link runKernel}.
  */
 import type { Backend } from './backend.js';
-import { allocStorage, isHalf, type DType, type StorageArray } from './dtype.js';
+import { isHalf, type DType, type StorageArray } from './dtype.js';
 import { DisposedError, InvalidArgumentError, KernelNotFoundError } from './errors.js';
 import { backendsWithKernel, findKernel, gradRuleOf, registerKernels, type KernelDef, type TensorMeta } from './kernel.js';
 import { rowMajorStrides, shapesEqual, sizeOf, type Shape } from './shape.js';
@@ -99,10 +99,42 @@ export function fromStorage(data: StorageArray, shape: Shape, dtype: DType): Ten
   return t;
 }
 
-/** @internal */
-export function hostArray(dtype: DType, size: number): StorageArray {
-  return allocStorage(dtype, size);
+/**
+ * Copy a tensor to another backend (default: the current one), e.g. after `useBackend`.
+ *
+ * @example
+ * ```ts
+ * const w = await toBackend(cpuWeights, gpu);
+ * ```
+ */
+export async function toBackend(x: Tensor, backend: Backend = getBackend()): Promise<Tensor> {
+  x.assertAlive('toBackend');
+  if (x.storage.backend === backend) return x;
+  const contiguous = x.isContiguous && x.offset === 0 && x.size === x.storage.size;
+  const data = contiguous ? await x.storage.backend.read(x.storage.handle) : null;
+  const values = data ?? (await readContiguous(x));
+  registerKernels(backend);
+  const storage = new Storage(backend, backend.alloc(x.dtype, x.size), x.dtype, x.size);
+  if (x.size) backend.write(storage.handle, values);
+  return makeTensor(storage, [...x.shape], rowMajorStrides(x.shape), 0);
 }
+
+async function readContiguous(x: Tensor): Promise<StorageArray> {
+  const previous = state().backend;
+  state().backend = x.storage.backend;
+  let copy: Tensor;
+  try {
+    copy = noGrad(() => runKernel(Copy, [x], {})[0]!);
+  } finally {
+    state().backend = previous;
+  }
+  try {
+    return await copy.storage.backend.read(copy.storage.handle);
+  } finally {
+    copy.dispose();
+  }
+}
+
 
 /**
  * Run `fn` and dispose every tensor it created except those it returns (in an array or object,
@@ -118,22 +150,37 @@ export function scope<T>(fn: () => T): T {
   const own = new Set<Tensor>();
   s.scopes.push(own);
   let result: T;
+  const returned = new Set<Tensor>();
   try {
     result = fn();
+    if (result instanceof Promise) {
+      throw new InvalidArgumentError('scope', 'the callback returned a Promise', 'scope() is synchronous: await outside it and pass data in');
+    }
+    collectTensors(result, returned);
   } finally {
+    // On success everything not returned is released; on error, everything.
     s.scopes.pop();
-  }
-  if (result instanceof Promise) {
-    throw new InvalidArgumentError('scope', 'the callback returned a Promise', 'scope() is synchronous: await outside it and pass data in');
-  }
-  const returned = new Set<Tensor>();
-  collectTensors(result, returned);
-  const parent = s.scopes[s.scopes.length - 1];
-  for (const t of own) {
-    if (returned.has(t) || s.tapes.some((tape) => tape.held.has(t))) parent?.add(t);
-    else t.dispose();
+    const parent = s.scopes[s.scopes.length - 1];
+    for (const t of own) {
+      if (returned.has(t) || s.tapes.some((tape) => tape.held.has(t))) parent?.add(t);
+      else t.dispose();
+    }
   }
   return result;
+}
+
+/**
+ * Dispose a tensor, or every tensor in an array or plain object (nested).
+ *
+ * @example
+ * ```ts
+ * dispose([a, b, { c }]);
+ * ```
+ */
+export function dispose(value: unknown): void {
+  const found = new Set<Tensor>();
+  collectTensors(value, found);
+  for (const t of found) t.dispose();
 }
 
 /** Exclude a tensor from every enclosing scope: it lives until its own `dispose()`. */
@@ -183,8 +230,9 @@ export function runKernel<A>(def: KernelDef<A>, inputs: readonly Tensor[], attrs
   for (const t of inputs) {
     if (t.isDisposed) throw new DisposedError(def.name, t.id);
     if (t.storage.backend !== backend) {
-      throw new InvalidArgumentError(def.name, `an input lives on backend '${t.storage.backend.name}' but ops run on '${backend.name}'`,
-        'create tensors after useBackend(), or copy them with toBackend()');
+      const where = t.storage.backend.name === backend.name ? `another instance of backend '${backend.name}'` : `backend '${t.storage.backend.name}'`;
+      throw new InvalidArgumentError(def.name, `input #${t.id} lives on ${where} but ops run on '${backend.name}'`,
+        'create tensors after useBackend(), or copy them with await toBackend(tensor)');
     }
   }
   const half = def.half || def.view ? undefined : inputs.find((t) => isHalf(t.dtype))?.dtype;

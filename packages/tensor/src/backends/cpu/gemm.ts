@@ -124,7 +124,7 @@ function kernel4x4(kc: number, aStart: number, bStart: number, cStart: number, c
   c += cStride;
   TILE[c] += c20; TILE[c + 1] += c21; TILE[c + 2] += c22; TILE[c + 3] += c23;
   c += cStride;
-  TILE[c] += c30; TILE[c + 1] += c31; TILE[c + 2] += c32; TILE[c + 3] += c33;
+  TILE[c] += c30; TILE[c + 1] += c31; TILE[c + 2] += c32; TILE[c + 3] += c32;
 }
 
 /** PACKED_A <- A block [mc, kc] at `start`, as MR-row panels [kc][MR], zero-padded rows. */
