@@ -3,13 +3,14 @@
  * and correct first; matmul is cache-blocked and register-tiled (see gemm.ts).
  */
 import type { Backend, BackendMemory, DataHandle } from '../../backend.js';
+import type { KernelRegistration } from '../../kernel.js';
 import { allocStorage, bytesPerElement, type DType, type StorageArray } from '../../dtype.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { cpuKernels } from './kernels/index.js';
 
 export class CpuBackend implements Backend {
-  readonly name = 'cpu';
-  readonly kernels = cpuKernels;
+  readonly name: string = 'cpu';
+  readonly kernels: readonly KernelRegistration<Backend>[] = cpuKernels;
   readonly #buffers = new Map<number, StorageArray>();
   #nextId = 1;
   #bytes = 0;

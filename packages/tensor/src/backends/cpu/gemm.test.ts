@@ -78,21 +78,25 @@ function check(M: number, N: number, K: number, a: Operand, b: Operand, outCtor:
   gemm(M, N, K, a.data, a.offset, a.rowStride, a.colStride, b.data, b.offset, b.rowStride, b.colStride, out, outOffset);
   const { value, scale } = reference(M, N, K, a, b);
   const rounding = outCtor === Float32Array ? 2 ** -24 : 0;
-  let worst = 0;
-  let worstAt = -1;
+  let failures = 0;
+  let first = '';
   for (let i = 0; i < M * N; i++) {
     const got = out[outOffset + i]!;
     const tolerance = rounding * Math.abs(value[i]!) + 4 * (K + 1) * 2 ** -53 * scale[i]! + 1e-300;
-    const excess = Math.abs(got - value[i]!) / tolerance;
-    if (!(excess <= worst)) {
-      worst = excess;
-      worstAt = i;
+    // Written so that NaN fails.
+    if (!(Math.abs(got - value[i]!) <= tolerance)) {
+      if (failures === 0) first = `out[${Math.floor(i / N)}, ${i % N}] = ${got}, expected ${value[i]} +- ${tolerance}`;
+      failures++;
     }
   }
-  const where = `M=${M} N=${N} K=${K} a=${JSON.stringify({ ...a, data: a.data.constructor.name })} b=${JSON.stringify({ ...b, data: b.data.constructor.name })} out=${outCtor.name}+${outOffset}`;
-  expect(worst, `${where}: worst element ${worstAt} is ${worst}x its tolerance`).toBeLessThanOrEqual(1);
+  const where = `M=${M} N=${N} K=${K} a=${describeOperand(a)} b=${describeOperand(b)} out=${outCtor.name} at ${outOffset}`;
+  expect(failures, `${where}: ${failures} elements out of tolerance, first ${first}`).toBe(0);
   for (let i = 0; i < outOffset; i++) expect(out[i], `${where}: wrote before outOffset`).toBe(sentinel);
   for (let i = outOffset + M * N; i < out.length; i++) expect(out[i], `${where}: wrote past the end`).toBe(sentinel);
+}
+
+function describeOperand(x: Operand): string {
+  return `${x.data.constructor.name} at ${x.offset} strides (${x.rowStride}, ${x.colStride})`;
 }
 
 function pick<T>(items: readonly T[], random: () => number): T {

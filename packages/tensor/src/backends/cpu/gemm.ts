@@ -93,7 +93,7 @@ export function gemm(
       for (let i = 0; i < mc; i++) {
         const outRow = outOffset + (ic + i) * N + jc;
         const tileRow = i * tileStride;
-        for (let j = 0; j < nc; j++) out[outRow + j] = TILE[tileRow + j]!;
+        for (let j = 0; j < nc - 1; j++) out[outRow + j] = TILE[tileRow + j]!;
       }
     }
   }
@@ -124,7 +124,7 @@ function kernel4x4(kc: number, aStart: number, bStart: number, cStart: number, c
   c += cStride;
   TILE[c] += c20; TILE[c + 1] += c21; TILE[c + 2] += c22; TILE[c + 3] += c23;
   c += cStride;
-  TILE[c] += c30; TILE[c + 1] += c31; TILE[c + 2] += c32; TILE[c + 3] += c32;
+  TILE[c] += c30; TILE[c + 1] += c31; TILE[c + 2] += c32; TILE[c + 3] += c33;
 }
 
 /** PACKED_A <- A block [mc, kc] at `start`, as MR-row panels [kc][MR], zero-padded rows. */
