@@ -10,6 +10,7 @@ import { rowMajorStrides, shapesEqual, sizeOf, type Shape } from './shape.js';
 import { Storage, Tensor } from './tensor.js';
 import { createCpuBackend } from './backends/cpu/backend.js';
 import { Copy } from './kernels/copy.js';
+import * as ops from './ops/index.js';
 
 /** One recorded op application. */
 export interface TapeNode {
@@ -260,7 +261,7 @@ export function runKernel<A>(def: KernelDef<A>, inputs: readonly Tensor[], attrs
       for (const t of temps) t.dispose();
     } else if (def.decompose) {
       const decompose = def.decompose;
-      outputs = scope(() => noGrad(() => decompose(inputs, attrs)));
+      outputs = scope(() => noGrad(() => decompose(inputs, attrs, ops)));
       checkDecomposition(def, metas, outputs);
     } else {
       throw new KernelNotFoundError(def.name, backend.name, backendsWithKernel(def as KernelDef<unknown>));

@@ -14,6 +14,10 @@ import type { Backend, TensorInfo } from './backend.js';
 import type { DType } from './dtype.js';
 import type { Shape } from './shape.js';
 import type { Tensor } from './tensor.js';
+import type * as OpsModule from './ops/index.js';
+
+/** The op functions, handed to `decompose` (kernel definitions import no ops: no load-order cycles). */
+export type Ops = typeof OpsModule;
 
 export interface TensorMeta {
   readonly shape: Shape;
@@ -40,7 +44,7 @@ export interface KernelDef<A = Record<string, never>> {
   /** Validate inputs and attributes; return the output metadata. Throws ShapeError/DTypeError. */
   infer(inputs: readonly TensorMeta[], attrs: A): TensorMeta[];
   /** The same computation in primitive ops (composite kernels). */
-  readonly decompose?: (inputs: readonly Tensor[], attrs: A) => Tensor[];
+  readonly decompose?: (inputs: readonly Tensor[], attrs: A, ops: Ops) => Tensor[];
   /** A view of input 0 without copying (view kernels). */
   readonly view?: (input: { shape: Shape; strides: Shape; offset: number }, attrs: A) => ViewResult;
 }

@@ -9,12 +9,6 @@ import { defineKernel } from '../kernel.js';
 import { isFloat } from '../dtype.js';
 import { DTypeError, ShapeError } from '../errors.js';
 import { shapesEqual } from '../shape.js';
-import { cast, div, eq, mul, ne, neg } from '../ops/elementwise.js';
-import { arange } from '../ops/creation.js';
-import { sum } from '../ops/reduce.js';
-import { runKernel } from '../engine.js';
-import { LogSoftmax } from './log-softmax.js';
-import { unsqueeze } from '../ops/shape.js';
 
 export const CrossEntropy = defineKernel<{ ignoreIndex: number }>({
   name: 'CrossEntropy',
@@ -27,12 +21,12 @@ export const CrossEntropy = defineKernel<{ ignoreIndex: number }>({
     if (targets!.dtype !== 'int32') throw new DTypeError('CrossEntropy', [targets!.dtype], 'targets must be int32', `cast them: targets.cast('int32')`);
     return [{ shape: [], dtype: logits!.dtype }];
   },
-  decompose: ([logits, targets], { ignoreIndex }) => {
+  decompose: ([logits, targets], { ignoreIndex }, ops) => {
     const classes = logits!.shape[logits!.rank - 1]!;
-    const onehot = cast(eq(arange(classes), unsqueeze(targets!, -1)), logits!.dtype);
-    const valid = cast(ne(targets!, ignoreIndex), logits!.dtype);
-    const logProbs = runKernel(LogSoftmax, [logits!], { axis: logits!.rank - 1 })[0]!;
-    const picked = sum(mul(logProbs, onehot), -1);
-    return [neg(div(sum(mul(picked, valid)), sum(valid)))];
+    const onehot = ops.cast(ops.eq(ops.arange(classes), ops.unsqueeze(targets!, -1)), logits!.dtype);
+    const valid = ops.cast(ops.ne(targets!, ignoreIndex), logits!.dtype);
+    const logProbs = ops.logSoftmax(logits!, -1);
+    const picked = ops.sum(ops.mul(logProbs, onehot), -1);
+    return [ops.neg(ops.div(ops.sum(ops.mul(picked, valid)), ops.sum(valid)))];
   },
 });

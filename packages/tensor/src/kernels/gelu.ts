@@ -6,7 +6,6 @@
 import { defineKernel } from '../kernel.js';
 import { isFloat } from '../dtype.js';
 import { DTypeError } from '../errors.js';
-import { add, erf, mul, pow, tanh } from '../ops/elementwise.js';
 
 export type GeluApproximation = 'none' | 'tanh';
 
@@ -18,10 +17,10 @@ export const Gelu = defineKernel<{ approximate: GeluApproximation }>({
     if (!isFloat(x!.dtype)) throw new DTypeError('Gelu', [x!.dtype], 'needs a floating-point input');
     return [{ shape: x!.shape, dtype: x!.dtype }];
   },
-  decompose: ([x], { approximate }) => {
+  decompose: ([x], { approximate }, ops) => {
     const inner = approximate === 'tanh'
-      ? tanh(mul(add(x!, mul(pow(x!, 3), 0.044715)), Math.sqrt(2 / Math.PI)))
-      : erf(mul(x!, Math.SQRT1_2));
-    return [mul(mul(x!, 0.5), add(inner, 1))];
+      ? ops.tanh(ops.mul(ops.add(x!, ops.mul(ops.pow(x!, 3), 0.044715)), Math.sqrt(2 / Math.PI)))
+      : ops.erf(ops.mul(x!, Math.SQRT1_2));
+    return [ops.mul(ops.mul(x!, 0.5), ops.add(inner, 1))];
   },
 });

@@ -7,8 +7,6 @@ import { defineKernel } from '../kernel.js';
 import { isFloat } from '../dtype.js';
 import { DTypeError, ShapeError } from '../errors.js';
 import { shapesEqual } from '../shape.js';
-import { add, mul, rsqrt, sub } from '../ops/elementwise.js';
-import { mean } from '../ops/reduce.js';
 
 export const LayerNorm = defineKernel<{ eps: number }>({
   name: 'LayerNorm',
@@ -26,11 +24,11 @@ export const LayerNorm = defineKernel<{ eps: number }>({
     }
     return [{ shape: x.shape, dtype: x.dtype }];
   },
-  decompose: ([x, weight, bias], { eps }) => {
+  decompose: ([x, weight, bias], { eps }, ops) => {
     const axes = weight!.shape.map((_, i) => x!.rank - weight!.rank + i);
-    const centered = sub(x!, mean(x!, axes, true));
-    const normalized = mul(centered, rsqrt(add(mean(mul(centered, centered), axes, true), eps)));
-    const y = mul(normalized, weight!);
-    return [bias ? add(y, bias) : y];
+    const centered = ops.sub(x!, ops.mean(x!, axes, true));
+    const normalized = ops.mul(centered, ops.rsqrt(ops.add(ops.mean(ops.mul(centered, centered), axes, true), eps)));
+    const y = ops.mul(normalized, weight!);
+    return [bias ? ops.add(y, bias) : y];
   },
 });

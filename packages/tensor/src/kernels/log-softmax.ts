@@ -5,8 +5,6 @@
 import { defineKernel } from '../kernel.js';
 import { isFloat } from '../dtype.js';
 import { DTypeError } from '../errors.js';
-import { add, exp, log, sub } from '../ops/elementwise.js';
-import { max, sum } from '../ops/reduce.js';
 
 export const LogSoftmax = defineKernel<{ axis: number }>({
   name: 'LogSoftmax',
@@ -15,8 +13,8 @@ export const LogSoftmax = defineKernel<{ axis: number }>({
     if (!isFloat(x!.dtype)) throw new DTypeError('LogSoftmax', [x!.dtype], 'needs a floating-point input');
     return [{ shape: x!.shape, dtype: x!.dtype }];
   },
-  decompose: ([x], { axis }) => {
-    const m = max(x!, axis, true);
-    return [sub(x!, add(log(sum(exp(sub(x!, m)), axis, true)), m))];
+  decompose: ([x], { axis }, ops) => {
+    const m = ops.max(x!, axis, true);
+    return [ops.sub(x!, ops.add(ops.log(ops.sum(ops.exp(ops.sub(x!, m)), axis, true)), m))];
   },
 });

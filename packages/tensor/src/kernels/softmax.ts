@@ -5,8 +5,6 @@
 import { defineKernel } from '../kernel.js';
 import { isFloat } from '../dtype.js';
 import { DTypeError } from '../errors.js';
-import { div, exp, sub } from '../ops/elementwise.js';
-import { max, sum } from '../ops/reduce.js';
 
 export const Softmax = defineKernel<{ axis: number }>({
   name: 'Softmax',
@@ -15,8 +13,8 @@ export const Softmax = defineKernel<{ axis: number }>({
     if (!isFloat(x!.dtype)) throw new DTypeError('Softmax', [x!.dtype], 'needs a floating-point input');
     return [{ shape: x!.shape, dtype: x!.dtype }];
   },
-  decompose: ([x], { axis }) => {
-    const e = exp(sub(x!, max(x!, axis, true)));
-    return [div(e, sum(e, axis, true))];
+  decompose: ([x], { axis }, ops) => {
+    const e = ops.exp(ops.sub(x!, ops.max(x!, axis, true)));
+    return [ops.div(e, ops.sum(e, axis, true))];
   },
 });
