@@ -19,17 +19,44 @@ import type * as OpsModule from './ops/index.js';
 /** The op functions, handed to `decompose` (kernel definitions import no ops: no load-order cycles). */
 export type Ops = typeof OpsModule;
 
+/**
+ * A tensor's shape and dtype without its data: what `KernelDef.infer` receives and returns.
+ *
+ * @example
+ * ```ts
+ * const infer = ([a, b]: readonly TensorMeta[]): TensorMeta[] => [{ shape: a!.shape, dtype: b!.dtype }];
+ * ```
+ */
 export interface TensorMeta {
   readonly shape: Shape;
   readonly dtype: DType;
 }
 
+/**
+ * The strided view a view kernel's `view` returns over its input's storage (no copy).
+ *
+ * @example
+ * ```ts
+ * const view = (x: { shape: Shape; strides: Shape; offset: number }): ViewResult =>
+ *   ({ shape: [...x.shape].reverse(), strides: [...x.strides].reverse(), offset: x.offset });
+ * ```
+ */
 export interface ViewResult {
   shape: readonly number[];
   strides: readonly number[];
   offset: number;
 }
 
+/**
+ * What a kernel computes: its inputs, attributes (`A`) and output metadata (`infer`), plus
+ * `decompose` for composite kernels or `view` for view kernels. Made with {@link defineKernel}.
+ *
+ * @example
+ * ```ts
+ * const def: KernelDef<{ axis: number }> = kernels.Softmax;
+ * const [meta] = def.infer([{ shape: [2, 5], dtype: 'float32' }], { axis: 1 }); // { shape: [2, 5], dtype: 'float32' }
+ * ```
+ */
 export interface KernelDef<A = Record<string, never>> {
   readonly name: string;
   /** Input names, in order (for messages). A variadic kernel takes one or more of its single input. */
@@ -49,7 +76,21 @@ export interface KernelDef<A = Record<string, never>> {
   readonly view?: (input: { shape: Shape; strides: Shape; offset: number }, attrs: A) => ViewResult;
 }
 
-/** Define a kernel. Every definition is listed by {@link kernelDefs} (tests enumerate them). */
+/**
+ * Define a kernel. Every definition is listed by {@link kernelDefs} (tests enumerate them).
+ *
+ * @example
+ * ```ts
+ * // y = x * sigmoid(x) (SiLU). Shapes: y.shape = x.shape.
+ * const Silu = defineKernel({
+ *   name: 'Silu',
+ *   inputs: ['x'],
+ *   infer: ([x]) => [{ shape: x!.shape, dtype: x!.dtype }],
+ *   decompose: ([x]) => [mul(x!, sigmoid(x!))], // the fallback and the reference
+ * });
+ * const [y] = runKernel(Silu, [x], {}); // runs the decomposition until a backend implements it
+ * ```
+ */
 export function defineKernel<A = Record<string, never>>(def: KernelDef<A>): KernelDef<A> {
   const registry = getRegistry();
   // A second installed copy of this package defines the same names; the first definition wins.
@@ -57,6 +98,22 @@ export function defineKernel<A = Record<string, never>>(def: KernelDef<A>): Kern
   return def;
 }
 
+/**
+ * What a backend's implementation receives: the backend, the input views, freshly allocated
+ * contiguous outputs to fill, and the attributes.
+ *
+ * @example
+ * ```ts
+ * const siluCpu = kernel(Silu, ({ backend, inputs: [x], outputs: [y] }: KernelContext<Record<string, never>, CpuBackend>) => {
+ *   const xs = backend.array(x!.handle); // contiguous: Silu is not `strided`
+ *   const ys = backend.array(y!.handle);
+ *   for (let i = 0; i < y!.size; i++) {
+ *     const v = xs[x!.offset + i]!;
+ *     ys[i] = v / (1 + Math.exp(-v));
+ *   }
+ * });
+ * ```
+ */
 export interface KernelContext<A, B extends Backend> {
   readonly backend: B;
   readonly inputs: readonly TensorInfo[];
@@ -65,32 +122,86 @@ export interface KernelContext<A, B extends Backend> {
   readonly attrs: A;
 }
 
-/** One backend's implementation of one kernel definition. */
+/**
+ * One backend's implementation of one kernel definition, made by {@link kernel}.
+ *
+ * @example
+ * ```ts
+ * const registration: KernelRegistration<Backend> | undefined = findKernel(kernels.Matmul, getBackend());
+ * console.log(registration?.def.name); // 'Matmul'
+ * ```
+ */
 export interface KernelRegistration<B extends Backend> {
   readonly def: KernelDef<unknown>;
   run(context: KernelContext<unknown, B>): void;
 }
 
-/** Pair a definition with an implementation, for a backend's kernel list. Types the attrs. */
+/**
+ * Pair a definition with an implementation, for a backend's kernel list. Types the attrs.
+ *
+ * @example
+ * ```ts
+ * const expCpu = kernel(kernels.Exp, ({ backend, inputs: [x], outputs: [y] }: KernelContext<Record<string, never>, CpuBackend>) => {
+ *   const xs = backend.array(x!.handle);
+ *   const ys = backend.array(y!.handle);
+ *   // Exp is `strided`: walk x through its strides (a rank-1 input here).
+ *   for (let i = 0; i < y!.size; i++) ys[i] = Math.exp(xs[x!.offset + i * x!.strides[0]!]!);
+ * });
+ * ```
+ */
 export function kernel<A, B extends Backend>(def: KernelDef<A>, run: (context: KernelContext<A, B>) => void): KernelRegistration<B> {
   return { def: def as KernelDef<unknown>, run: run as (context: KernelContext<unknown, B>) => void };
 }
 
-/** Gradient rule: upstream gradients (one per output) to one gradient per input (null: none). */
+/**
+ * Gradient rule: upstream gradients (one per output) to one gradient per input (null: none).
+ *
+ * @example
+ * ```ts
+ * const expGrad: GradRule<Record<string, never>> = ([dy], { outputs: [y] }) => [mul(dy!, y!)];
+ * ```
+ */
 export type GradRule<A> = (
   dys: readonly Tensor[],
   node: { readonly inputs: readonly Tensor[]; readonly outputs: readonly Tensor[]; readonly attrs: A },
 ) => (Tensor | null)[];
 
+/**
+ * Register the gradient rule of a kernel, written with ops so it runs on every backend.
+ *
+ * @example
+ * ```ts
+ * defineGrad(Silu, ([dy], { inputs: [x] }) => {
+ *   const s = sigmoid(x!);
+ *   return [mul(dy!, mul(s, add(mul(x!, sub(1, s)), 1)))]; // s (1 + x (1 - s))
+ * });
+ * ```
+ */
 export function defineGrad<A>(def: KernelDef<A>, rule: GradRule<A>): void {
   getRegistry().grads.set(def.name, rule as GradRule<unknown>);
 }
 
+/**
+ * The gradient rule registered for a kernel, or undefined when it has none.
+ *
+ * @example
+ * ```ts
+ * gradRuleOf(kernels.Matmul) !== undefined; // true
+ * gradRuleOf(kernels.ArgMax);               // undefined: not differentiable
+ * ```
+ */
 export function gradRuleOf<A>(def: KernelDef<A>): GradRule<A> | undefined {
   return getRegistry().grads.get(def.name) as GradRule<A> | undefined;
 }
 
-/** Every kernel definition created so far. */
+/**
+ * Every kernel definition created so far.
+ *
+ * @example
+ * ```ts
+ * const composite = kernelDefs().filter((d) => d.decompose).map((d) => d.name); // ['Softmax', ...]
+ * ```
+ */
 export function kernelDefs(): KernelDef<unknown>[] {
   return [...getRegistry().defs.values()];
 }
@@ -101,10 +212,36 @@ export function registerKernels(backend: Backend): void {
   if (registry.registeredBackends.has(backend)) return;
   registry.registeredBackends.add(backend);
   for (const registration of backend.kernels) {
-    let byBackend = registry.kernels.get(registration.def.name);
-    if (!byBackend) registry.kernels.set(registration.def.name, (byBackend = new Map()));
-    byBackend.set(backend.name, registration as KernelRegistration<Backend>);
+    // A kernel added earlier with registerKernel() for this backend name is kept.
+    if (!registry.kernels.get(registration.def.name)?.has(backend.name)) registerKernel(backend.name, registration);
   }
+}
+
+/**
+ * The implementation `backend` registered for `def`, or undefined (the engine then falls back
+ * to `def.decompose`).
+ *
+ * @example
+ * ```ts
+ * findKernel(kernels.Matmul, getBackend()) !== undefined; // true on the CPU backend
+ * ```
+ */
+/**
+ * Add one implementation for a backend from outside the backend's own package, e.g. a model
+ * package's fused attention kernel for the reference CPU backend. The backend is named, so the
+ * kernel applies to every instance of it; a later registration for the same (kernel, backend)
+ * replaces the earlier one.
+ *
+ * @example
+ * ```ts
+ * registerKernel('cpu', kernel<AttentionAttrs, CpuBackend>(Attention, ({ backend, inputs, outputs, attrs }) => { ... }));
+ * ```
+ */
+export function registerKernel<B extends Backend>(backendName: string, registration: KernelRegistration<B>): void {
+  const registry = getRegistry();
+  let byBackend = registry.kernels.get(registration.def.name);
+  if (!byBackend) registry.kernels.set(registration.def.name, (byBackend = new Map()));
+  byBackend.set(backendName, registration as KernelRegistration<Backend>);
 }
 
 export function findKernel(def: KernelDef<unknown>, backend: Backend): KernelRegistration<Backend> | undefined {

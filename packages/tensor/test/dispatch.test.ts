@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   CpuBackend, createCpuBackend, crossEntropy, exp, gelu, getBackend, kernels, KernelNotFoundError, layerNorm, logSoftmax,
-  logsumexp, randn, toBackend, softmax, tensor, useBackend, valueAndGrad, sum, mul, type Backend, type KernelRegistration,
+  logsumexp, randn, toBackend, registerKernel, softmax, tensor, useBackend, valueAndGrad, sum, mul, type Backend, type KernelRegistration,
 } from '@tessera/tensor';
 
 const composite = new Set(['Softmax', 'LogSoftmax', 'LogSumExp', 'LayerNorm', 'CrossEntropy', 'Gelu']);
@@ -68,6 +68,16 @@ describe('dispatch', () => {
     expect((error as Error).message).toContain("'Exp'");
     expect((error as Error).message).toContain('cpu-without-exp');
     expect((error as KernelNotFoundError).registered).toContain('cpu');
+  });
+
+  it('registerKernel adds an implementation to a backend from outside its package', async () => {
+    const impl = new CpuBackend().kernels.find((k) => k.def === kernels.Exp)!;
+    registerKernel('cpu-with-late-exp', impl);
+    class LateExp extends NoExp {
+      override readonly name: string = 'cpu-with-late-exp';
+    }
+    useBackend(new LateExp());
+    expect(Array.from(await exp(tensor([0])).data())).toEqual([1]);
   });
 
   it('refuses to mix tensors from two backends', () => {
