@@ -54,7 +54,15 @@ export function valueAndGrad<Args extends readonly Tensor[]>(f: (...args: Args) 
     });
 }
 
-/** Like {@link valueAndGrad} but returns only the gradients. @example `const [dw] = grad(loss)(w)` */
+/**
+ * Like {@link valueAndGrad} but returns only the gradients.
+ *
+ * @example
+ * ```ts
+ * const loss = (w: Tensor) => crossEntropy(matmul(x, w), targets);
+ * const [dw] = grad(loss)(w);
+ * ```
+ */
 export function grad<Args extends readonly Tensor[]>(f: (...args: Args) => Tensor) {
   const vg = valueAndGrad(f);
   return (...inputs: Args): Grads<Args> => {

@@ -17,18 +17,47 @@ import type { DType, StorageArray } from './dtype.js';
 import type { Shape } from './shape.js';
 import type { KernelRegistration } from './kernel.js';
 
-/** An opaque buffer owned by one backend. */
+/**
+ * An opaque buffer owned by one backend.
+ *
+ * @example
+ * ```ts
+ * const h: DataHandle = backend.alloc('float32', 16); // { id: 1, backend: 'cpu' }
+ * backend.dispose(h);
+ * ```
+ */
 export interface DataHandle {
   readonly id: number;
   readonly backend: string;
 }
 
+/**
+ * What `Backend.memory()` reports: live buffers and their bytes.
+ *
+ * @example
+ * ```ts
+ * const { liveBuffers, liveBytes }: BackendMemory = getBackend().memory();
+ * ```
+ */
 export interface BackendMemory {
   /** Buffers allocated and not yet disposed. */
   liveBuffers: number;
   liveBytes: number;
 }
 
+/**
+ * A device that owns buffers: allocation, host transfers, explicit disposal and a work queue
+ * to wait on. Its kernels are registered when it is first passed to `useBackend`.
+ *
+ * @example
+ * ```ts
+ * const backend: Backend = createCpuBackend();
+ * useBackend(backend);
+ * const y = matmul(randn([64, 64], { seed: 1 }), randn([64, 64], { seed: 2 }));
+ * await backend.sync();
+ * console.log(backend.name, backend.memory());
+ * ```
+ */
 export interface Backend {
   /** Unique name, also the key of its kernels in the registry. */
   readonly name: string;
@@ -49,7 +78,15 @@ export interface Backend {
   memory(): BackendMemory;
 }
 
-/** What a kernel sees of a tensor: its buffer and a strided view into it. */
+/**
+ * What a kernel sees of a tensor: its buffer and a strided view into it.
+ *
+ * @example
+ * ```ts
+ * // In a CPU kernel implementation: element (i, j) of a rank-2 input `x: TensorInfo`.
+ * const v = backend.array(x.handle)[x.offset + i * x.strides[0]! + j * x.strides[1]!];
+ * ```
+ */
 export interface TensorInfo {
   readonly handle: DataHandle;
   readonly dtype: DType;

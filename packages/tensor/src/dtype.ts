@@ -1,9 +1,26 @@
 /**
  * Data types. float16 and bfloat16 are storage formats: they are kept as raw 16-bit patterns
  * (Uint16Array) and every computation on them happens in float32.
+ *
+ * @example
+ * ```ts
+ * const dtype: DType = 'bfloat16';
+ * const w = randn([4, 4], { seed: 0, dtype }); // stored as 16-bit patterns
+ * const values = await w.data();               // decoded to a Float32Array
+ * ```
  */
 export type DType = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int32' | 'bool';
 
+/**
+ * Every supported dtype, in a fixed order (handy for tests that sweep dtypes).
+ *
+ * @example
+ * ```ts
+ * for (const dtype of DTYPES.filter(isFloat)) {
+ *   console.log(dtype, await ones([2], dtype).data());
+ * }
+ * ```
+ */
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'float16', 'bfloat16', 'int32', 'bool'];
 
 /** The typed array that holds each dtype's storage on the host. */
@@ -15,6 +32,18 @@ export interface StorageArrays {
   int32: Int32Array;
   bool: Uint8Array;
 }
+/**
+ * The host typed array that holds any dtype's storage: what `Backend.write` takes and
+ * `Backend.read` returns (raw 16-bit patterns for float16/bfloat16).
+ *
+ * @example
+ * ```ts
+ * const backend = createCpuBackend();
+ * const h = backend.alloc('float16', 2);
+ * const bits: StorageArray = new Uint16Array([floatToHalfBits(1), floatToHalfBits(0.5)]);
+ * backend.write(h, bits);
+ * ```
+ */
 export type StorageArray = StorageArrays[DType];
 
 /** What `Tensor.data()` returns: half dtypes are decoded to Float32Array. */
@@ -26,12 +55,36 @@ export interface DataArrays {
   int32: Int32Array;
   bool: Uint8Array;
 }
+/**
+ * The typed array `Tensor.data()` returns for any dtype; float16/bfloat16 decode to Float32Array.
+ *
+ * @example
+ * ```ts
+ * const values: DataArray = await tensor([1, 2], [2], 'float16').data(); // Float32Array [1, 2]
+ * ```
+ */
 export type DataArray = DataArrays[DType];
 
+/**
+ * True for the floating-point dtypes: float32, float64, float16 and bfloat16.
+ *
+ * @example
+ * ```ts
+ * const x32 = isFloat(x.dtype) ? x : cast(x, 'float32');
+ * ```
+ */
 export function isFloat(dtype: DType): boolean {
   return dtype === 'float32' || dtype === 'float64' || dtype === 'float16' || dtype === 'bfloat16';
 }
 
+/**
+ * True for the 16-bit storage dtypes (float16, bfloat16), whose ops compute in float32.
+ *
+ * @example
+ * ```ts
+ * if (isHalf(w.dtype)) w = cast(w, 'float32'); // full precision for an optimizer step
+ * ```
+ */
 export function isHalf(dtype: DType): dtype is 'float16' | 'bfloat16' {
   return dtype === 'float16' || dtype === 'bfloat16';
 }
@@ -71,7 +124,15 @@ export function allocStorage(dtype: DType, size: number): StorageArray {
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
-/** float32 -> IEEE half bits, round to nearest even (overflow to infinity, NaN kept). */
+/**
+ * float32 -> IEEE half bits, round to nearest even (overflow to infinity, NaN kept).
+ *
+ * @example
+ * ```ts
+ * floatToHalfBits(1);      // 0x3c00
+ * floatToHalfBits(65520);  // 0x7c00 (infinity)
+ * ```
+ */
 export function floatToHalfBits(value: number): number {
   f32[0] = value;
   const x = u32[0]!;
@@ -97,7 +158,15 @@ export function floatToHalfBits(value: number): number {
   return sign | half;
 }
 
-/** IEEE half bits -> number. */
+/**
+ * IEEE half bits -> number.
+ *
+ * @example
+ * ```ts
+ * halfBitsToFloat(0x3c00);                   // 1
+ * halfBitsToFloat(floatToHalfBits(0.1));     // 0.0999755859375
+ * ```
+ */
 export function halfBitsToFloat(bits: number): number {
   const sign = bits & 0x8000 ? -1 : 1;
   const exp = (bits >>> 10) & 0x1f;
@@ -107,7 +176,15 @@ export function halfBitsToFloat(bits: number): number {
   return sign * (1 + mant / 1024) * 2 ** (exp - 15);
 }
 
-/** float32 -> bfloat16 bits, round to nearest even (NaN stays NaN). */
+/**
+ * float32 -> bfloat16 bits, round to nearest even (NaN stays NaN).
+ *
+ * @example
+ * ```ts
+ * floatToBfloat16Bits(1);   // 0x3f80
+ * floatToBfloat16Bits(-2);  // 0xc000
+ * ```
+ */
 export function floatToBfloat16Bits(value: number): number {
   f32[0] = value;
   const x = u32[0]!;
@@ -116,7 +193,15 @@ export function floatToBfloat16Bits(value: number): number {
   return (rounded >>> 16) & 0xffff;
 }
 
-/** bfloat16 bits -> number. */
+/**
+ * bfloat16 bits -> number.
+ *
+ * @example
+ * ```ts
+ * bfloat16BitsToFloat(0x3f80);                     // 1
+ * bfloat16BitsToFloat(floatToBfloat16Bits(0.1));   // 0.10009765625
+ * ```
+ */
 export function bfloat16BitsToFloat(bits: number): number {
   u32[0] = (bits & 0xffff) << 16;
   return f32[0]!;

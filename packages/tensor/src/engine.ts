@@ -44,7 +44,15 @@ function state(): EngineState {
   return (g[ENGINE] ??= { backend: null, scopes: [], tapes: [], gradEnabled: true, nextId: 1, liveTensors: 0 });
 }
 
-/** The backend ops run on. The reference CPU backend unless {@link useBackend} chose another. */
+/**
+ * The backend ops run on. The reference CPU backend unless {@link useBackend} chose another.
+ *
+ * @example
+ * ```ts
+ * console.log(getBackend().name); // 'cpu'
+ * await getBackend().sync();
+ * ```
+ */
 export function getBackend(): Backend {
   const s = state();
   if (!s.backend) useBackend(createCpuBackend());
@@ -57,7 +65,8 @@ export function getBackend(): Backend {
  *
  * @example
  * ```ts
- * useBackend(await createWasmBackend({ threads: 2 }));
+ * useBackend(createCpuBackend());                      // a fresh reference CPU backend
+ * useBackend(await createWasmBackend({ threads: 2 })); // @tessera/kernels-wasm (planned)
  * ```
  */
 export function useBackend(backend: Backend): void {
@@ -65,7 +74,16 @@ export function useBackend(backend: Backend): void {
   state().backend = backend;
 }
 
-/** Live tensors and the current backend's live buffers: what a leak test watches. */
+/**
+ * Live tensors and the current backend's live buffers: what a leak test watches.
+ *
+ * @example
+ * ```ts
+ * const before = memory();
+ * scope(() => softmax(matmul(x, w)).dispose());
+ * console.log(memory().liveTensors === before.liveTensors); // true
+ * ```
+ */
 export function memory(): { liveTensors: number; liveBuffers: number; liveBytes: number } {
   return { liveTensors: state().liveTensors, ...getBackend().memory() };
 }
@@ -184,7 +202,19 @@ export function dispose(value: unknown): void {
   for (const t of found) t.dispose();
 }
 
-/** Exclude a tensor from every enclosing scope: it lives until its own `dispose()`. */
+/**
+ * Exclude a tensor from every enclosing scope: it lives until its own `dispose()`.
+ *
+ * @example
+ * ```ts
+ * const cache: Tensor[] = [];
+ * const probs = scope(() => {
+ *   const k = keep(matmul(x, wk)); // survives the scope; dispose it yourself later
+ *   cache.push(k);
+ *   return softmax(matmul(q, transpose(k)));
+ * });
+ * ```
+ */
 export function keep<T extends Tensor>(t: T): T {
   for (const scope of state().scopes) scope.delete(t);
   return t;
@@ -198,7 +228,18 @@ function collectTensors(value: unknown, into: Set<Tensor>, depth = 0): void {
   }
 }
 
-/** Run `fn` without recording gradients. */
+/**
+ * Run `fn` without recording gradients.
+ *
+ * @example
+ * ```ts
+ * const loss = (w: Tensor) => {
+ *   const scale = noGrad(() => max(abs(w))); // a constant: no gradient flows through it
+ *   return sum(div(matmul(x, w), scale));
+ * };
+ * const { value, grads: [dw] } = valueAndGrad(loss)(w);
+ * ```
+ */
 export function noGrad<T>(fn: () => T): T {
   const s = state();
   const previous = s.gradEnabled;
@@ -225,6 +266,12 @@ export function popTape(tape: Tape): void {
 /**
  * Dispatch one kernel: validate, run the backend's implementation (or the decomposition), record
  * it for autograd. Half-precision inputs are computed in float32 unless the kernel says otherwise.
+ *
+ * @example
+ * ```ts
+ * const [y] = runKernel(kernels.Softmax, [x], { axis: x.rank - 1 });
+ * const [z] = runKernel(kernels.Exp, [x], {});
+ * ```
  */
 export function runKernel<A>(def: KernelDef<A>, inputs: readonly Tensor[], attrs: A): Tensor[] {
   const backend = getBackend();

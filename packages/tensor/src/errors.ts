@@ -10,6 +10,19 @@
  */
 const marker = Symbol.for('tessera.error');
 
+/**
+ * Base class of every error Tessera throws: a message plus a `hint` that says what to do.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   reshape(x, [7, -1]);
+ * } catch (e) {
+ *   if (!TesseraError.isInstance(e)) throw e;
+ *   console.error(e.message, e.hint);
+ * }
+ * ```
+ */
 export class TesseraError extends Error {
   readonly [marker] = true;
   /** What the user can do about it. */
@@ -27,7 +40,18 @@ export class TesseraError extends Error {
   }
 }
 
-/** Shapes that do not fit the operation. Names the op and every shape involved. */
+/**
+ * Shapes that do not fit the operation. Names the op and every shape involved.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   matmul(zeros([2, 3]), zeros([4, 5]));
+ * } catch (e) {
+ *   if (ShapeError.isInstance(e)) console.log(e.op, e.shapes); // 'matmul' [[2, 3], [4, 5]]
+ * }
+ * ```
+ */
 export class ShapeError extends TesseraError {
   constructor(
     readonly op: string,
@@ -43,7 +67,18 @@ export class ShapeError extends TesseraError {
   }
 }
 
-/** A dtype the operation does not accept, or two dtypes that do not match. */
+/**
+ * A dtype the operation does not accept, or two dtypes that do not match.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   add(zeros([2]), zeros([2], 'int32'));
+ * } catch (e) {
+ *   if (DTypeError.isInstance(e)) console.log(e.dtypes, e.hint); // ['float32', 'int32'] 'cast one side: ...'
+ * }
+ * ```
+ */
 export class DTypeError extends TesseraError {
   constructor(
     readonly op: string,
@@ -59,7 +94,20 @@ export class DTypeError extends TesseraError {
   }
 }
 
-/** A tensor was used after `dispose()` (directly or by the scope that owned it). */
+/**
+ * A tensor was used after `dispose()` (directly or by the scope that owned it).
+ *
+ * @example
+ * ```ts
+ * const x = ones([2]);
+ * x.dispose();
+ * try {
+ *   exp(x);
+ * } catch (e) {
+ *   if (DisposedError.isInstance(e)) console.log(e.tensorId === x.id); // true
+ * }
+ * ```
+ */
 export class DisposedError extends TesseraError {
   constructor(readonly op: string, readonly tensorId: number) {
     super(`${op}: tensor #${tensorId} was used after it was disposed`, {
@@ -72,7 +120,19 @@ export class DisposedError extends TesseraError {
   }
 }
 
-/** No kernel for (kernel, backend) and no decomposition into primitives. */
+/**
+ * No kernel for (kernel, backend) and no decomposition into primitives.
+ *
+ * @example
+ * ```ts
+ * const Silu = defineKernel({ name: 'Silu', inputs: ['x'], infer: ([x]) => [x!] }); // no decompose
+ * try {
+ *   runKernel(Silu, [x], {});
+ * } catch (e) {
+ *   if (KernelNotFoundError.isInstance(e)) console.log(e.kernel, e.backend, e.registered); // 'Silu' 'cpu' []
+ * }
+ * ```
+ */
 export class KernelNotFoundError extends TesseraError {
   constructor(
     readonly kernel: string,
@@ -91,7 +151,18 @@ export class KernelNotFoundError extends TesseraError {
   }
 }
 
-/** An argument that is out of range or malformed (axis, index, data length, attribute). */
+/**
+ * An argument that is out of range or malformed (axis, index, data length, attribute).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   tensor([1, 2, 3], [2, 2]);
+ * } catch (e) {
+ *   if (InvalidArgumentError.isInstance(e)) console.log(e.op, e.message); // 'tensor' '3 values do not fill ...'
+ * }
+ * ```
+ */
 export class InvalidArgumentError extends TesseraError {
   constructor(readonly op: string, detail: string, hint?: string) {
     super(`${op}: ${detail}`, hint === undefined ? {} : { hint });

@@ -86,7 +86,7 @@ export interface KernelDef<A = Record<string, never>> {
  *   name: 'Silu',
  *   inputs: ['x'],
  *   infer: ([x]) => [{ shape: x!.shape, dtype: x!.dtype }],
- *   decompose: ([x]) => [mul(x!, sigmoid(x!))], // the fallback and the reference
+ *   decompose: ([x], _attrs, ops) => [ops.mul(x!, ops.sigmoid(x!))], // the fallback and the reference
  * });
  * const [y] = runKernel(Silu, [x], {}); // runs the decomposition until a backend implements it
  * ```
@@ -127,8 +127,8 @@ export interface KernelContext<A, B extends Backend> {
  *
  * @example
  * ```ts
- * const registration: KernelRegistration<Backend> | undefined = findKernel(kernels.Matmul, getBackend());
- * console.log(registration?.def.name); // 'Matmul'
+ * const implemented: KernelRegistration<Backend>[] = kernelDefs().flatMap((def) => findKernel(def, getBackend()) ?? []);
+ * console.log(implemented.map((r) => r.def.name)); // the kernels the current backend implements
  * ```
  */
 export interface KernelRegistration<B extends Backend> {
@@ -218,15 +218,6 @@ export function registerKernels(backend: Backend): void {
 }
 
 /**
- * The implementation `backend` registered for `def`, or undefined (the engine then falls back
- * to `def.decompose`).
- *
- * @example
- * ```ts
- * findKernel(kernels.Matmul, getBackend()) !== undefined; // true on the CPU backend
- * ```
- */
-/**
  * Add one implementation for a backend from outside the backend's own package, e.g. a model
  * package's fused attention kernel for the reference CPU backend. The backend is named, so the
  * kernel applies to every instance of it; a later registration for the same (kernel, backend)
@@ -244,6 +235,16 @@ export function registerKernel<B extends Backend>(backendName: string, registrat
   byBackend.set(backendName, registration as KernelRegistration<Backend>);
 }
 
+/**
+ * The implementation `backend` registered for `def`, or undefined (the engine then falls back
+ * to `def.decompose`).
+ *
+ * @example
+ * ```ts
+ * // Composite kernels the current backend runs as their decomposition:
+ * const fallbacks = kernelDefs().filter((def) => def.decompose && !findKernel(def, getBackend()));
+ * ```
+ */
 export function findKernel(def: KernelDef<unknown>, backend: Backend): KernelRegistration<Backend> | undefined {
   return getRegistry().kernels.get(def.name)?.get(backend.name);
 }

@@ -2,6 +2,13 @@
  * Seeded pseudo-random numbers: xoshiro128** seeded through splitmix32, doubles with 53 random
  * bits, normals by the Box-Muller transform. The same seed gives the same numbers on every run,
  * machine and backend (values are generated on the host).
+ *
+ * @example
+ * ```ts
+ * const g = new Generator(42);
+ * const u = g.nextDouble(); // uniform in [0, 1)
+ * const z = g.nextNormal(); // standard normal
+ * ```
  */
 export class Generator {
   #s0: number;

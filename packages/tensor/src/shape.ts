@@ -4,8 +4,26 @@
  */
 import { InvalidArgumentError, ShapeError } from './errors.js';
 
+/**
+ * A tensor shape: dimension sizes, outermost first. A scalar has shape `[]`.
+ *
+ * @example
+ * ```ts
+ * const shape: Shape = [batch, seqLen, 768];
+ * const h = zeros(shape);
+ * ```
+ */
 export type Shape = readonly number[];
 
+/**
+ * The number of elements of a shape (1 for a scalar, 0 when any dimension is 0).
+ *
+ * @example
+ * ```ts
+ * sizeOf([2, 3, 4]); // 24
+ * sizeOf([]);        // 1
+ * ```
+ */
 export function sizeOf(shape: Shape): number {
   let n = 1;
   for (const d of shape) n *= d;
@@ -41,7 +59,15 @@ export function formatShape(shape: Shape): string {
   return `[${shape.join(', ')}]`;
 }
 
-/** NumPy broadcasting of any number of shapes. */
+/**
+ * NumPy broadcasting of any number of shapes; throws ShapeError (naming `op`) when they do not
+ * broadcast.
+ *
+ * @example
+ * ```ts
+ * broadcastShapes('add', [8, 1, 3], [4, 1]); // [8, 4, 3]
+ * ```
+ */
 export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
   const rank = Math.max(0, ...shapes.map((s) => s.length));
   const out = new Array<number>(rank).fill(1);

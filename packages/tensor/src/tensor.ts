@@ -26,6 +26,18 @@ export class Storage {
 
 type Axes = number | readonly number[] | null | undefined;
 
+/**
+ * An n-dimensional array on a backend: a strided view into reference-counted storage. Create
+ * tensors with the creation functions (`tensor`, `zeros`, `randn`...); methods mirror the ops.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([[1, 2], [3, 4]]);
+ * const y = x.matmul(x.transpose()).relu().sum(-1, true); // [2, 1]
+ * console.log(y.shape, y.dtype, await y.data());
+ * x.dispose();
+ * ```
+ */
 export class Tensor {
   readonly size: number;
   readonly dtype: DType;
@@ -64,7 +76,16 @@ export class Tensor {
     return { handle: this.storage.handle, dtype: this.dtype, shape: this.shape, strides: this.strides, offset: this.offset, size: this.size };
   }
 
-  /** Release this tensor. Idempotent. Using it afterwards throws DisposedError. */
+  /**
+   * Release this tensor. Idempotent. Using it afterwards throws DisposedError.
+   *
+   * @example
+   * ```ts
+   * const h = relu(matmul(x, w));
+   * console.log(await h.data());
+   * h.dispose();
+   * ```
+   */
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
@@ -98,7 +119,14 @@ export class Tensor {
     }
   }
 
-  /** Synchronous `data()`, only on backends whose memory is on the host (the CPU backends). */
+  /**
+   * Synchronous `data()`, only on backends whose memory is on the host (the CPU backends).
+   *
+   * @example
+   * ```ts
+   * const values = softmax(logits).dataSync(); // Float32Array
+   * ```
+   */
   dataSync(): DataArray {
     this.assertAlive('dataSync');
     const backend = this.storage.backend;
@@ -113,13 +141,27 @@ export class Tensor {
     }
   }
 
-  /** The single element of a one-element tensor. */
+  /**
+   * The single element of a one-element tensor.
+   *
+   * @example
+   * ```ts
+   * const loss = await crossEntropy(logits, targets).item();
+   * ```
+   */
   async item(): Promise<number> {
     if (this.size !== 1) throw new InvalidArgumentError('item', `tensor of shape ${formatShape(this.shape)} has ${this.size} elements, not 1`);
     return (await this.data())[0]!;
   }
 
-  /** Nested arrays in row-major order. */
+  /**
+   * Nested arrays in row-major order.
+   *
+   * @example
+   * ```ts
+   * await tensor([1, 2, 3, 4], [2, 2]).array(); // [[1, 2], [3, 4]]
+   * ```
+   */
   async array(): Promise<unknown> {
     const flat = await this.data();
     const build = (dim: number, start: number): unknown => {

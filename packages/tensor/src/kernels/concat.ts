@@ -5,6 +5,14 @@
 import { DTypeError, ShapeError } from '../errors.js';
 import { defineKernel } from '../kernel.js';
 
+/**
+ * Concat: join one or more tensors along `axis` (non-negative); other dims equal, one dtype.
+ *
+ * @example
+ * ```ts
+ * const [y] = runKernel(kernels.Concat, [a, b, c], { axis: 0 });
+ * ```
+ */
 export const Concat = defineKernel<{ axis: number }>({
   name: 'Concat',
   inputs: ['x'],

@@ -5,6 +5,14 @@
  */
 import { defineKernel } from '../kernel.js';
 
+/**
+ * Copy: a fresh contiguous (row-major) tensor with x's values, from any strided view.
+ *
+ * @example
+ * ```ts
+ * const [y] = runKernel(kernels.Copy, [transpose(x)], {});
+ * ```
+ */
 export const Copy = defineKernel({
   name: 'Copy',
   inputs: ['x'],

@@ -10,6 +10,15 @@ import { isFloat } from '../dtype.js';
 import { DTypeError, ShapeError } from '../errors.js';
 import { shapesEqual } from '../shape.js';
 
+/**
+ * CrossEntropy (composite): mean loss of logits [..., C] against int32 targets [...], skipping
+ * `ignoreIndex`.
+ *
+ * @example
+ * ```ts
+ * const [loss] = runKernel(kernels.CrossEntropy, [logits, targets], { ignoreIndex: -100 });
+ * ```
+ */
 export const CrossEntropy = defineKernel<{ ignoreIndex: number }>({
   name: 'CrossEntropy',
   inputs: ['logits', 'targets'],

@@ -46,16 +46,105 @@ function unary(name: string, options: { float?: boolean; differentiable?: false 
   });
 }
 
+/**
+ * Neg: y = -x (any dtype but bool).
+ *
+ * @example
+ * ```ts
+ * const [y] = runKernel(kernels.Neg, [x], {});
+ * ```
+ */
 export const Neg = unary('Neg', { float: false });
+/**
+ * Abs: y = |x| (any dtype but bool).
+ *
+ * @example
+ * ```ts
+ * const [y] = runKernel(kernels.Abs, [x], {});
+ * ```
+ */
 export const Abs = unary('Abs', { float: false });
+/**
+ * Sign: y = -1, 0 or 1 (not differentiable).
+ *
+ * @example
+ * ```ts
+ * const [s] = runKernel(kernels.Sign, [x], {});
+ * ```
+ */
 export const Sign = unary('Sign', { float: false, differentiable: false });
+/**
+ * Exp: y = e^x (floating point).
+ *
+ * @example
+ * ```ts
+ * const [y] = runKernel(kernels.Exp, [x], {});
+ * const expCpu = kernel(kernels.Exp, impl); // a backend's implementation
+ * ```
+ */
 export const Exp = unary('Exp');
+/**
+ * Log: natural logarithm (floating point).
+ *
+ * @example
+ * ```ts
+ * const [y] = runKernel(kernels.Log, [probs], {});
+ * ```
+ */
 export const Log = unary('Log');
+/**
+ * Sqrt: square root (floating point).
+ *
+ * @example
+ * ```ts
+ * const [y] = runKernel(kernels.Sqrt, [x], {});
+ * ```
+ */
 export const Sqrt = unary('Sqrt');
+/**
+ * Rsqrt: y = 1 / sqrt(x) (floating point).
+ *
+ * @example
+ * ```ts
+ * const [y] = runKernel(kernels.Rsqrt, [x], {});
+ * ```
+ */
 export const Rsqrt = unary('Rsqrt');
+/**
+ * Tanh: hyperbolic tangent (floating point).
+ *
+ * @example
+ * ```ts
+ * const [y] = runKernel(kernels.Tanh, [x], {});
+ * ```
+ */
 export const Tanh = unary('Tanh');
+/**
+ * Sigmoid: y = 1 / (1 + e^-x) (floating point).
+ *
+ * @example
+ * ```ts
+ * const [y] = runKernel(kernels.Sigmoid, [x], {});
+ * ```
+ */
 export const Sigmoid = unary('Sigmoid');
+/**
+ * Relu: y = max(x, 0) (any dtype but bool).
+ *
+ * @example
+ * ```ts
+ * const [y] = runKernel(kernels.Relu, [x], {});
+ * ```
+ */
 export const Relu = unary('Relu', { float: false });
+/**
+ * Erf: Gauss error function (floating point).
+ *
+ * @example
+ * ```ts
+ * const [y] = runKernel(kernels.Erf, [x], {});
+ * ```
+ */
 export const Erf = unary('Erf');
 
 function binary(name: string): KernelDef {
@@ -72,11 +161,59 @@ function binary(name: string): KernelDef {
   });
 }
 
+/**
+ * Add: y = a + b on inputs of equal shape and dtype (ops broadcast first).
+ *
+ * @example
+ * ```ts
+ * const [y] = runKernel(kernels.Add, [a, b], {});
+ * ```
+ */
 export const Add = binary('Add');
+/**
+ * Sub: y = a - b on inputs of equal shape and dtype (ops broadcast first).
+ *
+ * @example
+ * ```ts
+ * const [y] = runKernel(kernels.Sub, [a, b], {});
+ * ```
+ */
 export const Sub = binary('Sub');
+/**
+ * Mul: y = a * b on inputs of equal shape and dtype (ops broadcast first).
+ *
+ * @example
+ * ```ts
+ * const [y] = runKernel(kernels.Mul, [a, b], {});
+ * ```
+ */
 export const Mul = binary('Mul');
+/**
+ * Div: y = a / b on inputs of equal shape and dtype (ops broadcast first).
+ *
+ * @example
+ * ```ts
+ * const [y] = runKernel(kernels.Div, [a, b], {});
+ * ```
+ */
 export const Div = binary('Div');
+/**
+ * Maximum: y = elementwise max(a, b) on inputs of equal shape and dtype (ops broadcast first).
+ *
+ * @example
+ * ```ts
+ * const [y] = runKernel(kernels.Maximum, [a, b], {});
+ * ```
+ */
 export const Maximum = binary('Maximum');
+/**
+ * Minimum: y = elementwise min(a, b) on inputs of equal shape and dtype (ops broadcast first).
+ *
+ * @example
+ * ```ts
+ * const [y] = runKernel(kernels.Minimum, [a, b], {});
+ * ```
+ */
 export const Minimum = binary('Minimum');
 
 function compare(name: string): KernelDef {
@@ -93,13 +230,69 @@ function compare(name: string): KernelDef {
   });
 }
 
+/**
+ * Equal: y = a == b -> bool, on inputs of equal shape and dtype (not differentiable).
+ *
+ * @example
+ * ```ts
+ * const [mask] = runKernel(kernels.Equal, [a, b], {});
+ * ```
+ */
 export const Equal = compare('Equal');
+/**
+ * NotEqual: y = a != b -> bool, on inputs of equal shape and dtype (not differentiable).
+ *
+ * @example
+ * ```ts
+ * const [mask] = runKernel(kernels.NotEqual, [a, b], {});
+ * ```
+ */
 export const NotEqual = compare('NotEqual');
+/**
+ * Less: y = a < b -> bool, on inputs of equal shape and dtype (not differentiable).
+ *
+ * @example
+ * ```ts
+ * const [mask] = runKernel(kernels.Less, [a, b], {});
+ * ```
+ */
 export const Less = compare('Less');
+/**
+ * LessEqual: y = a <= b -> bool, on inputs of equal shape and dtype (not differentiable).
+ *
+ * @example
+ * ```ts
+ * const [mask] = runKernel(kernels.LessEqual, [a, b], {});
+ * ```
+ */
 export const LessEqual = compare('LessEqual');
+/**
+ * Greater: y = a > b -> bool, on inputs of equal shape and dtype (not differentiable).
+ *
+ * @example
+ * ```ts
+ * const [mask] = runKernel(kernels.Greater, [a, b], {});
+ * ```
+ */
 export const Greater = compare('Greater');
+/**
+ * GreaterEqual: y = a >= b -> bool, on inputs of equal shape and dtype (not differentiable).
+ *
+ * @example
+ * ```ts
+ * const [mask] = runKernel(kernels.GreaterEqual, [a, b], {});
+ * ```
+ */
 export const GreaterEqual = compare('GreaterEqual');
 
+/**
+ * Where: y = cond ? a : b, with a bool cond and equal shapes.
+ *
+ * @example
+ * ```ts
+ * const [y] = runKernel(kernels.Where, [gt(x, 0), x, zerosLike(x)], {});
+ * ```
+ */
 export const Where = defineKernel({
   name: 'Where',
   inputs: ['cond', 'a', 'b'],
@@ -112,6 +305,14 @@ export const Where = defineKernel({
   },
 });
 
+/**
+ * PowScalar: y = x^exponent for a constant exponent (floating point).
+ *
+ * @example
+ * ```ts
+ * const [y] = runKernel(kernels.PowScalar, [x], { exponent: 2 });
+ * ```
+ */
 export const PowScalar = defineKernel<{ exponent: number }>({
   name: 'PowScalar',
   inputs: ['x'],
@@ -122,6 +323,14 @@ export const PowScalar = defineKernel<{ exponent: number }>({
   },
 });
 
+/**
+ * Clamp: y = min(max(x, min), max); a null bound is open.
+ *
+ * @example
+ * ```ts
+ * const [y] = runKernel(kernels.Clamp, [x], { min: -1, max: null });
+ * ```
+ */
 export const Clamp = defineKernel<{ min: number | null; max: number | null }>({
   name: 'Clamp',
   inputs: ['x'],
@@ -132,6 +341,14 @@ export const Clamp = defineKernel<{ min: number | null; max: number | null }>({
   },
 });
 
+/**
+ * Cast: x converted to `dtype`.
+ *
+ * @example
+ * ```ts
+ * const [y] = runKernel(kernels.Cast, [x], { dtype: 'float16' });
+ * ```
+ */
 export const Cast = defineKernel<{ dtype: DType }>({
   name: 'Cast',
   inputs: ['x'],

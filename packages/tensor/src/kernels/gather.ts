@@ -11,6 +11,14 @@ import { defineKernel } from '../kernel.js';
 import { isFloat } from '../dtype.js';
 import { shapesEqual } from '../shape.js';
 
+/**
+ * Gather: rows of weight [V, D] picked by int32 ids [...S] -> [...S, D] (embedding lookup).
+ *
+ * @example
+ * ```ts
+ * const [x] = runKernel(kernels.Gather, [wte, ids], {});
+ * ```
+ */
 export const Gather = defineKernel({
   name: 'Gather',
   inputs: ['weight', 'ids'],
@@ -21,6 +29,15 @@ export const Gather = defineKernel({
   },
 });
 
+/**
+ * ScatterAdd: the adjoint of Gather; adds each row of dy [...S, D] into row ids[s] of a [rows, D]
+ * zero tensor.
+ *
+ * @example
+ * ```ts
+ * const [dWte] = runKernel(kernels.ScatterAdd, [dy, ids], { rows: vocabSize });
+ * ```
+ */
 export const ScatterAdd = defineKernel<{ rows: number }>({
   name: 'ScatterAdd',
   inputs: ['dy', 'ids'],

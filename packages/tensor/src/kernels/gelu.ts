@@ -7,8 +7,25 @@ import { defineKernel } from '../kernel.js';
 import { isFloat } from '../dtype.js';
 import { DTypeError } from '../errors.js';
 
+/**
+ * GELU variant: 'none' is the exact erf form, 'tanh' the tanh approximation (GPT-2).
+ *
+ * @example
+ * ```ts
+ * const approximate: kernels.GeluApproximation = 'tanh';
+ * const y = gelu(h, approximate);
+ * ```
+ */
 export type GeluApproximation = 'none' | 'tanh';
 
+/**
+ * Gelu (composite): elementwise GELU, exact or tanh-approximate.
+ *
+ * @example
+ * ```ts
+ * const [y] = runKernel(kernels.Gelu, [h], { approximate: 'none' });
+ * ```
+ */
 export const Gelu = defineKernel<{ approximate: GeluApproximation }>({
   name: 'Gelu',
   inputs: ['x'],

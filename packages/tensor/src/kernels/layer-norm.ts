@@ -8,6 +8,14 @@ import { isFloat } from '../dtype.js';
 import { DTypeError, ShapeError } from '../errors.js';
 import { shapesEqual } from '../shape.js';
 
+/**
+ * LayerNorm (composite): normalise over the trailing `weight.rank` dims, scale, optionally shift.
+ *
+ * @example
+ * ```ts
+ * const [y] = runKernel(kernels.LayerNorm, [x, weight, bias], { eps: 1e-5 }); // or [x, weight]
+ * ```
+ */
 export const LayerNorm = defineKernel<{ eps: number }>({
   name: 'LayerNorm',
   inputs: ['x', 'weight', 'bias'],

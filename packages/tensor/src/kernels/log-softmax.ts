@@ -6,6 +6,14 @@ import { defineKernel } from '../kernel.js';
 import { isFloat } from '../dtype.js';
 import { DTypeError } from '../errors.js';
 
+/**
+ * LogSoftmax (composite) along a non-negative `axis`.
+ *
+ * @example
+ * ```ts
+ * const [logp] = runKernel(kernels.LogSoftmax, [logits], { axis: logits.rank - 1 });
+ * ```
+ */
 export const LogSoftmax = defineKernel<{ axis: number }>({
   name: 'LogSoftmax',
   inputs: ['x'],

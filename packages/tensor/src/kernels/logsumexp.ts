@@ -7,6 +7,14 @@ import { isFloat } from '../dtype.js';
 import { DTypeError } from '../errors.js';
 import type { ReduceAttrs } from './reduce.js';
 
+/**
+ * LogSumExp (composite) over sorted, non-negative `axes`, which are removed from the shape.
+ *
+ * @example
+ * ```ts
+ * const [lse] = runKernel(kernels.LogSumExp, [logits], { axes: [logits.rank - 1] });
+ * ```
+ */
 export const LogSumExp = defineKernel<ReduceAttrs>({
   name: 'LogSumExp',
   inputs: ['x'],

@@ -8,6 +8,14 @@ import { defineKernel } from '../kernel.js';
 import { isFloat } from '../dtype.js';
 import { shapesEqual } from '../shape.js';
 
+/**
+ * Matmul: a [...batch, M, K] @ b [...batch, K, N] -> [...batch, M, N], equal batch dims.
+ *
+ * @example
+ * ```ts
+ * const [y] = runKernel(kernels.Matmul, [a, b], {}); // [M, K] @ [K, N]
+ * ```
+ */
 export const Matmul = defineKernel({
   name: 'Matmul',
   inputs: ['a', 'b'],

@@ -8,6 +8,15 @@
 import { DTypeError, InvalidArgumentError } from '../errors.js';
 import { defineKernel, type KernelDef } from '../kernel.js';
 
+/**
+ * Attributes of Sum, Max, Min and LogSumExp: sorted, distinct, non-negative axes.
+ *
+ * @example
+ * ```ts
+ * const attrs: kernels.ReduceAttrs = { axes: [0, 2] };
+ * const [y] = runKernel(kernels.Sum, [x], attrs);
+ * ```
+ */
 export interface ReduceAttrs {
   axes: readonly number[];
 }
@@ -31,8 +40,32 @@ function reduction(name: string): KernelDef<ReduceAttrs> {
   });
 }
 
+/**
+ * Sum over `axes` (reduced axes are removed from the shape).
+ *
+ * @example
+ * ```ts
+ * const [y] = runKernel(kernels.Sum, [x], { axes: [1] }); // [B, C] -> [B]
+ * ```
+ */
 export const Sum = reduction('Sum');
+/**
+ * Max over `axes` (reduced axes are removed from the shape).
+ *
+ * @example
+ * ```ts
+ * const [y] = runKernel(kernels.Max, [x], { axes: [x.rank - 1] });
+ * ```
+ */
 export const Max = reduction('Max');
+/**
+ * Min over `axes` (reduced axes are removed from the shape).
+ *
+ * @example
+ * ```ts
+ * const [y] = runKernel(kernels.Min, [x], { axes: [0] });
+ * ```
+ */
 export const Min = reduction('Min');
 
 function argReduction(name: string): KernelDef<{ axis: number }> {
@@ -49,5 +82,21 @@ function argReduction(name: string): KernelDef<{ axis: number }> {
   });
 }
 
+/**
+ * ArgMax: int32 index of the first maximum along `axis` (not differentiable).
+ *
+ * @example
+ * ```ts
+ * const [ids] = runKernel(kernels.ArgMax, [logits], { axis: logits.rank - 1 });
+ * ```
+ */
 export const ArgMax = argReduction('ArgMax');
+/**
+ * ArgMin: int32 index of the first minimum along `axis` (not differentiable).
+ *
+ * @example
+ * ```ts
+ * const [idx] = runKernel(kernels.ArgMin, [x], { axis: 0 });
+ * ```
+ */
 export const ArgMin = argReduction('ArgMin');

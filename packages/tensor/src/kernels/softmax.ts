@@ -6,6 +6,14 @@ import { defineKernel } from '../kernel.js';
 import { isFloat } from '../dtype.js';
 import { DTypeError } from '../errors.js';
 
+/**
+ * Softmax (composite) along a non-negative `axis`.
+ *
+ * @example
+ * ```ts
+ * const [probs] = runKernel(kernels.Softmax, [scores], { axis: scores.rank - 1 });
+ * ```
+ */
 export const Softmax = defineKernel<{ axis: number }>({
   name: 'Softmax',
   inputs: ['x'],

@@ -55,6 +55,14 @@ export function reshapeStrides(shape: readonly number[], strides: readonly numbe
   return oi < 0 ? out : null;
 }
 
+/**
+ * Reshape (view): row-major reshape of a view whose strides allow it.
+ *
+ * @example
+ * ```ts
+ * const [y] = runKernel(kernels.Reshape, [zeros([6])], { shape: [2, 3] });
+ * ```
+ */
 export const Reshape = defineKernel<{ shape: readonly number[] }>({
   name: 'Reshape',
   inputs: ['x'],
@@ -70,6 +78,14 @@ export const Reshape = defineKernel<{ shape: readonly number[] }>({
   },
 });
 
+/**
+ * Permute (view): y.shape[i] = x.shape[axes[i]].
+ *
+ * @example
+ * ```ts
+ * const [y] = runKernel(kernels.Permute, [x], { axes: [1, 0] }); // transpose of a matrix
+ * ```
+ */
 export const Permute = defineKernel<{ axes: readonly number[] }>({
   name: 'Permute',
   inputs: ['x'],
@@ -84,6 +100,14 @@ export const Permute = defineKernel<{ axes: readonly number[] }>({
   view: (x, { axes }) => ({ shape: axes.map((a) => x.shape[a]!), strides: axes.map((a) => x.strides[a]!), offset: x.offset }),
 });
 
+/**
+ * Slice (view): elements start <= i < end along a non-negative `axis`.
+ *
+ * @example
+ * ```ts
+ * const [y] = runKernel(kernels.Slice, [x], { axis: 0, start: 1, end: 3 });
+ * ```
+ */
 export const Slice = defineKernel<{ axis: number; start: number; end: number }>({
   name: 'Slice',
   inputs: ['x'],
@@ -104,6 +128,14 @@ export const Slice = defineKernel<{ axis: number; start: number; end: number }>(
   },
 });
 
+/**
+ * Expand (view): broadcast size-1 or missing leading dims to `shape` with stride 0.
+ *
+ * @example
+ * ```ts
+ * const [y] = runKernel(kernels.Expand, [tensor([1, 2, 3])], { shape: [4, 3] });
+ * ```
+ */
 export const Expand = defineKernel<{ shape: readonly number[] }>({
   name: 'Expand',
   inputs: ['x'],
@@ -121,6 +153,14 @@ export const Expand = defineKernel<{ shape: readonly number[] }>({
   },
 });
 
+/**
+ * Alias (view): the same view under a new tensor identity.
+ *
+ * @example
+ * ```ts
+ * const [a] = runKernel(kernels.Alias, [x], {});
+ * ```
+ */
 export const Alias = defineKernel({
   name: 'Alias',
   inputs: ['x'],

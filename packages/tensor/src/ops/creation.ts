@@ -9,7 +9,25 @@ import { Generator, globalGenerator } from '../random.js';
 import { assertValidShape, formatShape, sizeOf, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 
+/**
+ * Nested JavaScript arrays of numbers or booleans, one level per dimension.
+ *
+ * @example
+ * ```ts
+ * const rows: NestedArray = [[1, 2, 3], [4, 5, 6]];
+ * const x = tensor(rows); // [2, 3]
+ * ```
+ */
 export type NestedArray = number | boolean | readonly NestedArray[];
+/**
+ * Anything `tensor()` accepts: nested arrays, or a flat typed array (row-major).
+ *
+ * @example
+ * ```ts
+ * const data: TensorData = new Float32Array([1, 2, 3, 4, 5, 6]);
+ * const x = tensor(data, [2, 3]);
+ * ```
+ */
 export type TensorData = NestedArray | Float32Array | Float64Array | Int32Array | Uint8Array;
 
 function inferShape(data: NestedArray): number[] {
@@ -45,7 +63,16 @@ function defaultDType(data: TensorData): DType {
   return typeof leaf === 'boolean' ? 'bool' : 'float32';
 }
 
-/** @internal Encode numbers into a dtype's storage array. */
+/**
+ * Encode numbers into a dtype's storage array.
+ *
+ * @internal
+ *
+ * @example
+ * ```ts
+ * encode([1, 0.5], 'float16'); // Uint16Array [0x3c00, 0x3800]
+ * ```
+ */
 export function encode(values: ArrayLike<number>, dtype: DType): StorageArray {
   const out = allocStorage(dtype, values.length);
   const enc = encoderFor(dtype);
@@ -93,12 +120,28 @@ export function tensor(data: TensorData, shape?: Shape, dtype?: DType): Tensor {
   return fromStorage(encode(values, type), finalShape, type);
 }
 
-/** A rank-0 tensor. */
+/**
+ * A rank-0 tensor (float32 for numbers, bool for booleans, unless `dtype` says otherwise).
+ *
+ * @example
+ * ```ts
+ * const lr = scalar(3e-4);
+ * const step = scalar(10, 'int32');
+ * ```
+ */
 export function scalar(value: number | boolean, dtype?: DType): Tensor {
   return tensor(value, [], dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32'));
 }
 
-/** A tensor filled with `value`. */
+/**
+ * A tensor filled with `value`.
+ *
+ * @example
+ * ```ts
+ * const mask = full([T, T], -Infinity);
+ * const ids = full([B, T], 0, 'int32');
+ * ```
+ */
 export function full(shape: Shape, value: number, dtype: DType = 'float32'): Tensor {
   assertValidShape('full', shape);
   const out = allocStorage(dtype, sizeOf(shape));
@@ -106,24 +149,64 @@ export function full(shape: Shape, value: number, dtype: DType = 'float32'): Ten
   return fromStorage(out, shape, dtype);
 }
 
-/** A tensor of zeros. @example `zeros([2, 3])` */
+/**
+ * A tensor of zeros.
+ *
+ * @example
+ * ```ts
+ * const h = zeros([2, 3]);             // float32
+ * const counts = zeros([V], 'int32');
+ * ```
+ */
 export function zeros(shape: Shape, dtype: DType = 'float32'): Tensor {
   return full(shape, 0, dtype);
 }
 
-/** A tensor of ones. @example `ones([2, 3], 'float64')` */
+/**
+ * A tensor of ones.
+ *
+ * @example
+ * ```ts
+ * const weight = ones([768]);          // LayerNorm weight
+ * const x = ones([2, 3], 'float64');
+ * ```
+ */
 export function ones(shape: Shape, dtype: DType = 'float32'): Tensor {
   return full(shape, 1, dtype);
 }
 
+/**
+ * A tensor of zeros with x's shape and dtype.
+ *
+ * @example
+ * ```ts
+ * const m = zerosLike(w); // Adam's first moment
+ * ```
+ */
 export function zerosLike(x: Tensor): Tensor {
   return full(x.shape, 0, x.dtype);
 }
 
+/**
+ * A tensor of ones with x's shape and dtype.
+ *
+ * @example
+ * ```ts
+ * const dy = onesLike(y); // seed gradient
+ * ```
+ */
 export function onesLike(x: Tensor): Tensor {
   return full(x.shape, 1, x.dtype);
 }
 
+/**
+ * A tensor of x's shape and dtype filled with `value`.
+ *
+ * @example
+ * ```ts
+ * const blocked = fullLike(scores, -Infinity);
+ * ```
+ */
 export function fullLike(x: Tensor, value: number): Tensor {
   return full(x.shape, value, x.dtype);
 }
@@ -146,9 +229,19 @@ export function arange(start: number, stop?: number, step = 1, dtype: DType = 'i
   return fromStorage(encode(values, dtype), [n], dtype);
 }
 
+/**
+ * Options shared by {@link randn} and {@link rand}.
+ *
+ * @example
+ * ```ts
+ * const options: RandomOptions = { seed: 1, dtype: 'float64' };
+ * const w = randn([4, 4], options);
+ * ```
+ */
 export interface RandomOptions {
   /** Seed for a fresh generator; without it the process-wide generator (`manualSeed`) is used. */
   seed?: number;
+  /** Floating-point dtype of the result (default float32). */
   dtype?: DType;
 }
 

@@ -23,13 +23,31 @@ function asTensor(op: string, x: Operand, like: Tensor): Tensor {
   return scalar(x, like.dtype);
 }
 
-/** @internal Broadcast tensors to one shape with stride-0 views. */
+/**
+ * Broadcast tensors to one shape with stride-0 views.
+ *
+ * @internal
+ *
+ * @example
+ * ```ts
+ * const [a2, b2] = broadcast('add', zeros([4, 1]), zeros([3])); // both [4, 3]
+ * ```
+ */
 export function broadcast(op: string, ...xs: Tensor[]): Tensor[] {
   const shape = broadcastShapes(op, ...xs.map((x) => x.shape));
   return xs.map((x) => (shapesEqual(x.shape, shape) ? x : expand(x, shape)));
 }
 
-/** @internal Sum a broadcast gradient back to `shape`. */
+/**
+ * Sum a broadcast gradient back to `shape`.
+ *
+ * @internal
+ *
+ * @example
+ * ```ts
+ * const dBias = sumToShape(dy, bias.shape); // [B, T, C] -> [C]
+ * ```
+ */
 export function sumToShape(g: Tensor, shape: Shape): Tensor {
   if (shapesEqual(g.shape, shape)) return g;
   const lead = g.rank - shape.length;
@@ -52,65 +70,255 @@ function unaryOp(def: typeof K.Exp) {
   return (x: Tensor): Tensor => runKernel(def, [x], {})[0]!;
 }
 
-/** a + b, broadcasting. @example `add(x, 1)`, `add(a, b)` */
+/**
+ * a + b, broadcasting.
+ *
+ * @example
+ * ```ts
+ * const h = add(matmul(x, w), bias); // [B, T, O] + [O]
+ * const shifted = add(x, 1);
+ * ```
+ */
 export const add = binaryOp(K.Add, 'add');
-/** a - b, broadcasting. */
+/**
+ * a - b, broadcasting.
+ *
+ * @example
+ * ```ts
+ * const centered = sub(x, mean(x, -1, true));
+ * ```
+ */
 export const sub = binaryOp(K.Sub, 'sub');
-/** a * b, broadcasting. */
+/**
+ * a * b, broadcasting.
+ *
+ * @example
+ * ```ts
+ * const scaled = mul(scores, 1 / Math.sqrt(headDim));
+ * const gated = mul(h, sigmoid(g));
+ * ```
+ */
 export const mul = binaryOp(K.Mul, 'mul');
-/** a / b, broadcasting. */
+/**
+ * a / b, broadcasting.
+ *
+ * @example
+ * ```ts
+ * const probs = div(e, sum(e, -1, true));
+ * ```
+ */
 export const div = binaryOp(K.Div, 'div');
-/** Elementwise maximum, broadcasting. */
+/**
+ * Elementwise maximum, broadcasting.
+ *
+ * @example
+ * ```ts
+ * const leaky = maximum(x, mul(x, 0.01));
+ * ```
+ */
 export const maximum = binaryOp(K.Maximum, 'maximum');
-/** Elementwise minimum, broadcasting. */
+/**
+ * Elementwise minimum, broadcasting.
+ *
+ * @example
+ * ```ts
+ * const relu6 = minimum(maximum(x, 0), 6);
+ * ```
+ */
 export const minimum = binaryOp(K.Minimum, 'minimum');
-/** a == b -> bool. */
+/**
+ * a == b -> bool, broadcasting.
+ *
+ * @example
+ * ```ts
+ * const correct = eq(argmax(logits, -1), targets); // both int32
+ * const accuracy = mean(cast(correct, 'float32'));
+ * ```
+ */
 export const eq = binaryOp(K.Equal, 'eq');
-/** a != b -> bool. */
+/**
+ * a != b -> bool, broadcasting.
+ *
+ * @example
+ * ```ts
+ * const valid = ne(targets, -100); // targets that are not ignored
+ * ```
+ */
 export const ne = binaryOp(K.NotEqual, 'ne');
-/** a < b -> bool. */
+/**
+ * a < b -> bool, broadcasting.
+ *
+ * @example
+ * ```ts
+ * const keepMask = lt(rand([B, T, C], { seed: step }), 0.9); // dropout with p = 0.1
+ * ```
+ */
 export const lt = binaryOp(K.Less, 'lt');
-/** a <= b -> bool. */
+/**
+ * a <= b -> bool, broadcasting.
+ *
+ * @example
+ * ```ts
+ * const inside = le(abs(x), 1);
+ * ```
+ */
 export const le = binaryOp(K.LessEqual, 'le');
-/** a > b -> bool. */
+/**
+ * a > b -> bool, broadcasting.
+ *
+ * @example
+ * ```ts
+ * const positive = gt(x, 0);
+ * const y = where(positive, x, 0);
+ * ```
+ */
 export const gt = binaryOp(K.Greater, 'gt');
-/** a >= b -> bool. */
+/**
+ * a >= b -> bool, broadcasting.
+ *
+ * @example
+ * ```ts
+ * const rows = unsqueeze(arange(T), 1); // [T, 1]
+ * const cols = unsqueeze(arange(T), 0); // [1, T]
+ * const allowed = ge(rows, cols);       // [T, T] causal: true on and below the diagonal
+ * ```
+ */
 export const ge = binaryOp(K.GreaterEqual, 'ge');
 
-/** -x */
+/**
+ * -x
+ *
+ * @example
+ * ```ts
+ * const nll = neg(logSoftmax(logits, -1));
+ * ```
+ */
 export const neg = unaryOp(K.Neg);
-/** e^x */
+/**
+ * e^x
+ *
+ * @example
+ * ```ts
+ * const e = exp(sub(x, max(x, -1, true)));
+ * ```
+ */
 export const exp = unaryOp(K.Exp);
-/** Natural logarithm. */
+/**
+ * Natural logarithm.
+ *
+ * @example
+ * ```ts
+ * const logp = log(probs);
+ * ```
+ */
 export const log = unaryOp(K.Log);
-/** Square root. */
+/**
+ * Square root.
+ *
+ * @example
+ * ```ts
+ * const std = sqrt(add(variance(x, -1, true), 1e-5));
+ * ```
+ */
 export const sqrt = unaryOp(K.Sqrt);
-/** 1 / sqrt(x) */
+/**
+ * 1 / sqrt(x)
+ *
+ * @example
+ * ```ts
+ * const invStd = rsqrt(add(variance(x, -1, true, 0), 1e-5));
+ * ```
+ */
 export const rsqrt = unaryOp(K.Rsqrt);
-/** |x| */
+/**
+ * |x|
+ *
+ * @example
+ * ```ts
+ * const l1 = sum(abs(sub(pred, target)));
+ * ```
+ */
 export const abs = unaryOp(K.Abs);
-/** -1, 0 or 1 (not differentiable). */
+/**
+ * -1, 0 or 1 (not differentiable).
+ *
+ * @example
+ * ```ts
+ * sign(tensor([-2, 0, 3])); // [-1, 0, 1]
+ * ```
+ */
 export const sign = unaryOp(K.Sign);
-/** Hyperbolic tangent. */
+/**
+ * Hyperbolic tangent.
+ *
+ * @example
+ * ```ts
+ * const h = tanh(linear(x, w, b));
+ * ```
+ */
 export const tanh = unaryOp(K.Tanh);
-/** 1 / (1 + e^-x) */
+/**
+ * 1 / (1 + e^-x)
+ *
+ * @example
+ * ```ts
+ * const gate = sigmoid(linear(x, wGate));
+ * ```
+ */
 export const sigmoid = unaryOp(K.Sigmoid);
-/** max(x, 0) */
+/**
+ * max(x, 0)
+ *
+ * @example
+ * ```ts
+ * const h = relu(linear(x, w1, b1));
+ * ```
+ */
 export const relu = unaryOp(K.Relu);
-/** Gauss error function. */
+/**
+ * Gauss error function.
+ *
+ * @example
+ * ```ts
+ * const cdf = mul(add(erf(mul(x, Math.SQRT1_2)), 1), 0.5); // standard normal CDF
+ * ```
+ */
 export const erf = unaryOp(K.Erf);
 
-/** x^exponent for a constant exponent. @example `pow(x, 2)` */
+/**
+ * x^exponent for a constant exponent.
+ *
+ * @example
+ * ```ts
+ * const squared = pow(x, 2);
+ * const cubed = pow(x, 3);
+ * ```
+ */
 export function pow(x: Tensor, exponent: number): Tensor {
   return runKernel(K.PowScalar, [x], { exponent })[0]!;
 }
 
-/** Clamp into [min, max]; `null` leaves that side open. @example `clamp(x, -6, 6)` */
+/**
+ * Clamp into [min, max]; `null` leaves that side open.
+ *
+ * @example
+ * ```ts
+ * const y = clamp(x, -6, 6);
+ * const capped = clamp(logits, null, 30); // upper bound only
+ * ```
+ */
 export function clamp(x: Tensor, min: number | null, max: number | null = null): Tensor {
   return runKernel(K.Clamp, [x], { min, max })[0]!;
 }
 
-/** cond ? a : b, broadcasting all three. @example `where(gt(x, 0), x, 0)` */
+/**
+ * cond ? a : b, broadcasting all three.
+ *
+ * @example
+ * ```ts
+ * const y = where(gt(x, 0), x, 0); // relu
+ * ```
+ */
 export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
   return scope(() => {
     const like = a instanceof Tensor ? a : b instanceof Tensor ? b : scalar(0);
@@ -130,7 +338,15 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
   return scope(() => where(mask, full([], value, x.dtype), x));
 }
 
-/** Convert to another dtype (float -> int truncates toward zero; to bool: x != 0). */
+/**
+ * Convert to another dtype (float -> int truncates toward zero; to bool: x != 0).
+ *
+ * @example
+ * ```ts
+ * const half = cast(w, 'bfloat16');
+ * const ids = cast(tensor([1.7, 2.2]), 'int32'); // [1, 2]
+ * ```
+ */
 export function cast(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
   return runKernel(K.Cast, [x], { dtype })[0]!;

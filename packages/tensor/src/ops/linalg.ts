@@ -38,7 +38,15 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   });
 }
 
-/** x W^T (+ bias), with W stored [out, in] as in PyTorch. @example `linear(x, wqkv)` */
+/**
+ * x W^T (+ bias), with W stored [out, in] as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * const qkv = linear(x, wqkv);    // [B, T, C] -> [B, T, 3C]
+ * const y = linear(x, w, b);      // w [out, in], b [out]
+ * ```
+ */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
   return scope(() => {
     const y = matmul(x, transpose(weight));

@@ -20,22 +20,51 @@ import { expandBack, mean, reduce, sum, type Axes } from './reduce.js';
 import { unsqueeze } from './shape.js';
 import { sumToShape } from './elementwise.js';
 
-/** log(sum(exp(x))) over `axis`, computed stably. */
+/**
+ * log(sum(exp(x))) over `axis`, computed stably.
+ *
+ * @example
+ * ```ts
+ * const lse = logsumexp(logits, -1); // [B, T]
+ * ```
+ */
 export function logsumexp(x: Tensor, axis: Axes = -1, keepDims = false): Tensor {
   return reduce(LogSumExp, 'logsumexp', x, axis, keepDims);
 }
 
-/** Softmax along `axis` (default last). @example `softmax(scores, -1)` */
+/**
+ * Softmax along `axis` (default last).
+ *
+ * @example
+ * ```ts
+ * const probs = softmax(scores, -1);
+ * ```
+ */
 export function softmax(x: Tensor, axis = -1): Tensor {
   return runKernel(Softmax, [x], { axis: normalizeAxis('softmax', axis, x.rank) })[0]!;
 }
 
-/** log(softmax(x)) along `axis`, computed stably. */
+/**
+ * log(softmax(x)) along `axis`, computed stably.
+ *
+ * @example
+ * ```ts
+ * const logp = logSoftmax(logits, -1);
+ * ```
+ */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   return runKernel(LogSoftmax, [x], { axis: normalizeAxis('logSoftmax', axis, x.rank) })[0]!;
 }
 
-/** GELU, exact (erf) or tanh-approximate. @example `gelu(h)` */
+/**
+ * GELU, exact (erf) or tanh-approximate.
+ *
+ * @example
+ * ```ts
+ * const a = gelu(h);          // exact
+ * const b = gelu(h, 'tanh');  // GPT-2's approximation
+ * ```
+ */
 export function gelu(x: Tensor, approximate: GeluApproximation = 'none'): Tensor {
   return runKernel(Gelu, [x], { approximate })[0]!;
 }

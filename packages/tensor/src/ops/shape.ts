@@ -40,13 +40,28 @@ export function reshape(x: Tensor, shape: Shape): Tensor {
   return scope(() => runKernel(Reshape, [contiguous(x, true)], { shape: target })[0]!);
 }
 
-/** Reorder dimensions (a view). @example `permute(x, [0, 2, 1, 3])` */
+/**
+ * Reorder dimensions (a view).
+ *
+ * @example
+ * ```ts
+ * const heads = permute(reshape(q, [B, T, H, hd]), [0, 2, 1, 3]); // [B, H, T, hd]
+ * ```
+ */
 export function permute(x: Tensor, axes: readonly number[]): Tensor {
   const normalized = axes.map((a) => normalizeAxis('permute', a, x.rank));
   return runKernel(Permute, [x], { axes: normalized })[0]!;
 }
 
-/** Swap two dimensions (a view); defaults to the last two. */
+/**
+ * Swap two dimensions (a view); defaults to the last two.
+ *
+ * @example
+ * ```ts
+ * const kT = transpose(k);        // [..., T, hd] -> [..., hd, T]
+ * const y = transpose(x, 0, 1);
+ * ```
+ */
 export function transpose(x: Tensor, axis0 = -2, axis1 = -1): Tensor {
   const a = normalizeAxis('transpose', axis0, x.rank);
   const b = normalizeAxis('transpose', axis1, x.rank);
@@ -72,13 +87,28 @@ export function slice(x: Tensor, axis: number, start: number, end?: number): Ten
   return runKernel(Slice, [x], { axis: a, start: from, end: to })[0]!;
 }
 
-/** Broadcast size-1 (or missing leading) dims to `shape` (a view with stride 0). */
+/**
+ * Broadcast size-1 (or missing leading) dims to `shape` (a view with stride 0).
+ *
+ * @example
+ * ```ts
+ * const b = expand(bias, [B, C]); // bias [C] or [1, C]
+ * ```
+ */
 export function expand(x: Tensor, shape: Shape): Tensor {
   if (shapesEqual(x.shape, shape)) return x;
   return runKernel(Expand, [x], { shape: [...shape] })[0]!;
 }
 
-/** Remove size-1 dims (all of them, or the given ones). */
+/**
+ * Remove size-1 dims (all of them, or the given ones).
+ *
+ * @example
+ * ```ts
+ * squeeze(zeros([1, 3, 1]));    // [3]
+ * squeeze(zeros([1, 3, 1]), 0); // [3, 1]
+ * ```
+ */
 export function squeeze(x: Tensor, axis?: number | readonly number[]): Tensor {
   const axes = axis === undefined ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normalizeAxes('squeeze', axis, x.rank);
   for (const a of axes) {
@@ -87,7 +117,14 @@ export function squeeze(x: Tensor, axis?: number | readonly number[]): Tensor {
   return reshape(x, x.shape.filter((_, i) => !axes.includes(i)));
 }
 
-/** Insert a size-1 dim at `axis` (negative counts from the end of the result). */
+/**
+ * Insert a size-1 dim at `axis` (negative counts from the end of the result).
+ *
+ * @example
+ * ```ts
+ * const mask = unsqueeze(padMask, 1); // [B, T] -> [B, 1, T]
+ * ```
+ */
 export function unsqueeze(x: Tensor, axis: number): Tensor {
   const a = normalizeAxis('unsqueeze', axis, x.rank + 1);
   return reshape(x, [...x.shape.slice(0, a), 1, ...x.shape.slice(a)]);
@@ -95,18 +132,40 @@ export function unsqueeze(x: Tensor, axis: number): Tensor {
 
 /**
  * A contiguous tensor with the same values: `x` itself when already contiguous, unless `copy`.
+ *
+ * @example
+ * ```ts
+ * const y = contiguous(transpose(x)); // a row-major copy of the transposed view
+ * const clone = contiguous(x, true);
+ * ```
  */
 export function contiguous(x: Tensor, copy = false): Tensor {
   if (!copy && x.isContiguous) return x;
   return runKernel(Copy, [x], {})[0]!;
 }
 
-/** The same values, cut off from autograd (shares storage). */
+/**
+ * The same values, cut off from autograd (shares storage).
+ *
+ * @example
+ * ```ts
+ * const target = detach(teacherLogits); // a constant in the loss
+ * ```
+ */
 export function detach(x: Tensor): Tensor {
   return noGrad(() => runKernel(Alias, [x], {})[0]!);
 }
 
-/** @internal A new identity for the same view (autograd inputs). */
+/**
+ * A new identity for the same view (autograd inputs).
+ *
+ * @internal
+ *
+ * @example
+ * ```ts
+ * const a = alias(x); // same storage and view, a distinct tensor
+ * ```
+ */
 export function alias(x: Tensor): Tensor {
   return runKernel(Alias, [x], {})[0]!;
 }
@@ -126,7 +185,14 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   return runKernel(Concat, xs, { axis: a })[0]!;
 }
 
-/** Join tensors of one shape along a new axis. */
+/**
+ * Join tensors of one shape along a new axis.
+ *
+ * @example
+ * ```ts
+ * const batch = stack([a, b, c]); // three [T] -> [3, T]
+ * ```
+ */
 export function stack(xs: readonly Tensor[], axis = 0): Tensor {
   if (xs.length === 0) throw new InvalidArgumentError('stack', 'needs at least one tensor');
   const a = normalizeAxis('stack', axis, xs[0]!.rank + 1);
@@ -161,7 +227,14 @@ export function split(x: Tensor, sizesOrCount: number | readonly number[], axis 
   return sizes.map((size) => slice(x, a, start, (start += size)));
 }
 
-/** Split into `chunks` pieces of size ceil(n / chunks) (the last may be smaller), as torch.chunk. */
+/**
+ * Split into `chunks` pieces of size ceil(n / chunks) (the last may be smaller), as torch.chunk.
+ *
+ * @example
+ * ```ts
+ * const [q, k, v] = chunk(qkv, 3, -1);
+ * ```
+ */
 export function chunk(x: Tensor, chunks: number, axis = 0): Tensor[] {
   const a = normalizeAxis('chunk', axis, x.rank);
   const n = x.shape[a]!;
@@ -171,7 +244,14 @@ export function chunk(x: Tensor, chunks: number, axis = 0): Tensor[] {
   return split(x, sizes, a);
 }
 
-/** Repeat each slice along `axis` `repeats` times: [a, b] -> [a, a, b, b]. */
+/**
+ * Repeat each slice along `axis` `repeats` times: [a, b] -> [a, a, b, b].
+ *
+ * @example
+ * ```ts
+ * const kRep = repeatInterleave(k, nHead / nKvHead, 1); // [B, Hkv, T, hd] -> [B, H, T, hd]
+ * ```
+ */
 export function repeatInterleave(x: Tensor, repeats: number, axis: number): Tensor {
   const a = normalizeAxis('repeatInterleave', axis, x.rank);
   if (!Number.isInteger(repeats) || repeats < 1) throw new InvalidArgumentError('repeatInterleave', `repeats must be a positive integer, got ${repeats}`);
@@ -183,7 +263,15 @@ export function repeatInterleave(x: Tensor, repeats: number, axis: number): Tens
   });
 }
 
-/** Flatten dims [start, end] into one. */
+/**
+ * Flatten dims [start, end] into one.
+ *
+ * @example
+ * ```ts
+ * flatten(x);    // [B, C, H, W] -> [B * C * H * W]
+ * flatten(x, 1); // [B, C, H, W] -> [B, C * H * W]
+ * ```
+ */
 export function flatten(x: Tensor, start = 0, end = -1): Tensor {
   const s = normalizeAxis('flatten', start, x.rank);
   const e = normalizeAxis('flatten', end, x.rank);

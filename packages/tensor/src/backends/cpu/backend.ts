@@ -8,6 +8,18 @@ import { allocStorage, bytesPerElement, type DType, type StorageArray } from '..
 import { InvalidArgumentError } from '../../errors.js';
 import { cpuKernels } from './kernels/index.js';
 
+/**
+ * The reference CPU backend's class; buffers are typed arrays in host memory, so it also
+ * supports `readSync`. Use {@link createCpuBackend} to make one.
+ *
+ * @example
+ * ```ts
+ * const cpu = new CpuBackend();
+ * useBackend(cpu);
+ * const y = matmul(randn([8, 4], { seed: 1 }), randn([4, 2], { seed: 2 }));
+ * console.log(y.dataSync(), cpu.memory()); // { liveBuffers, liveBytes }
+ * ```
+ */
 export class CpuBackend implements Backend {
   readonly name: string = 'cpu';
   readonly kernels: readonly KernelRegistration<Backend>[] = cpuKernels;

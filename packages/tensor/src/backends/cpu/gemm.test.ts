@@ -143,6 +143,24 @@ describe('gemm', () => {
     }
   });
 
+  it('handles every layout pair on thin shapes (M < 4 or N < 4, no packing)', () => {
+    const random = rng(6);
+    const shapes: [number, number, number][] = [[1, 9, 11], [2, 9, 6], [3, 5, 4], [9, 1, 11], [9, 2, 6], [5, 3, 4], [1, 1, 5], [2, 3, 1]];
+    for (const [M, N, K] of shapes) {
+      for (const aLayout of LAYOUTS) {
+        for (const bLayout of LAYOUTS) {
+          check(M, N, K, operand(M, K, aLayout, Float32Array, 1, random), operand(K, N, bLayout, Float32Array, 2, random), Float32Array, 1);
+        }
+      }
+    }
+  });
+
+  it('handles thin shapes longer than the scratch tile (16384)', () => {
+    const random = rng(7);
+    check(1, 16_390, 5, operand(1, 5, 'row-major', Float64Array, 0, random), operand(5, 16_390, 'row-major', Float64Array, 0, random), Float64Array, 0);
+    check(16_390, 2, 5, operand(16_390, 5, 'col-major', Float32Array, 0, random), operand(5, 2, 'row-major', Float32Array, 0, random), Float32Array, 0);
+  });
+
   it('handles edge sizes: 1x1, vectors, thin and tall shapes', () => {
     const random = rng(3);
     const shapes: [number, number, number][] = [
