@@ -24,7 +24,9 @@ export const LogSumExp = defineKernel<ReduceAttrs>({
     return [{ shape: x!.shape.filter((_, i) => !axes.includes(i)), dtype: x!.dtype }];
   },
   decompose: ([x], { axes }, ops) => {
-    const m = ops.max(x!, axes, true);
+    // An infinite maximum (a row of -inf, or a +inf entry) would give inf - inf = NaN: shift by 0.
+    const rowMax = ops.max(x!, axes, true);
+    const m = ops.where(ops.eq(ops.abs(rowMax), Infinity), 0, rowMax);
     const y = ops.add(ops.log(ops.sum(ops.exp(ops.sub(x!, m)), axes, true)), m);
     return [ops.reshape(y, x!.shape.filter((_, i) => !axes.includes(i)))];
   },

@@ -308,6 +308,9 @@ export function pow(x: Tensor, exponent: number): Tensor {
  * ```
  */
 export function clamp(x: Tensor, min: number | null, max: number | null = null): Tensor {
+  if (x.dtype === 'int32' && [min, max].some((v) => v !== null && !Number.isInteger(v))) {
+    throw new DTypeError('clamp', [x.dtype], `bounds ${min}, ${max} are not integers but the tensor is int32`, `cast first: x.cast('float32')`);
+  }
   return runKernel(K.Clamp, [x], { min, max })[0]!;
 }
 
@@ -357,13 +360,17 @@ defineGrad(K.Add, ([dy]) => [dy!, dy!]);
 defineGrad(K.Sub, ([dy]) => [dy!, neg(dy!)]);
 defineGrad(K.Mul, ([dy], { inputs: [a, b] }) => [mul(dy!, b!), mul(dy!, a!)]);
 defineGrad(K.Div, ([dy], { inputs: [a, b] }) => [div(dy!, b!), neg(div(mul(dy!, a!), mul(b!, b!)))]);
+/** Share of the gradient going to `a` of maximum/minimum: 1 where a wins, 0.5 on ties (as torch). */
+function winnerShare(wins: Tensor, a: Tensor, b: Tensor): Tensor {
+  return where(eq(a, b), 0.5, cast(wins, a.dtype));
+}
 defineGrad(K.Maximum, ([dy], { inputs: [a, b] }) => {
-  const pick = ge(a!, b!);
-  return [where(pick, dy!, 0), where(pick, 0, dy!)];
+  const share = winnerShare(gt(a!, b!), a!, b!);
+  return [mul(dy!, share), mul(dy!, sub(1, share))];
 });
 defineGrad(K.Minimum, ([dy], { inputs: [a, b] }) => {
-  const pick = le(a!, b!);
-  return [where(pick, dy!, 0), where(pick, 0, dy!)];
+  const share = winnerShare(lt(a!, b!), a!, b!);
+  return [mul(dy!, share), mul(dy!, sub(1, share))];
 });
 defineGrad(K.Neg, ([dy]) => [neg(dy!)]);
 defineGrad(K.Exp, ([dy], { outputs: [y] }) => [mul(dy!, y!)]);
@@ -375,7 +382,9 @@ defineGrad(K.Tanh, ([dy], { outputs: [y] }) => [mul(dy!, sub(1, mul(y!, y!)))]);
 defineGrad(K.Sigmoid, ([dy], { outputs: [y] }) => [mul(dy!, mul(y!, sub(1, y!)))]);
 defineGrad(K.Relu, ([dy], { inputs: [x] }) => [where(gt(x!, 0), dy!, 0)]);
 defineGrad(K.Erf, ([dy], { inputs: [x] }) => [mul(dy!, mul(exp(neg(mul(x!, x!))), 2 / Math.sqrt(Math.PI)))]);
-defineGrad(K.PowScalar, ([dy], { inputs: [x], attrs: { exponent } }) => [mul(dy!, mul(pow(x!, exponent - 1), exponent))]);
+defineGrad(K.PowScalar, ([dy], { inputs: [x], attrs: { exponent } }) => [
+  exponent === 0 ? mul(dy!, 0) : mul(dy!, mul(pow(x!, exponent - 1), exponent)),
+]);
 defineGrad(K.Clamp, ([dy], { inputs: [x], attrs: { min, max } }) => {
   let g = dy!;
   if (min !== null) g = where(ge(x!, min), g, 0);

@@ -2,7 +2,8 @@
  * Reductions over any axes (a number, a list, or null/undefined for all), with keepDims.
  */
 import { runKernel, scope } from '../engine.js';
-import { InvalidArgumentError } from '../errors.js';
+import { DTypeError, InvalidArgumentError } from '../errors.js';
+import { isFloat } from '../dtype.js';
 import { defineGrad } from '../kernel.js';
 import { ArgMax, ArgMin, Max, Min, Sum, type ReduceAttrs } from '../kernels/reduce.js';
 import { normalizeAxes, normalizeAxis, sizeOf } from '../shape.js';
@@ -67,6 +68,7 @@ export function sum(x: Tensor, axis?: Axes, keepDims = false): Tensor {
  * ```
  */
 export function mean(x: Tensor, axis?: Axes, keepDims = false): Tensor {
+  if (!isFloat(x.dtype)) throw new DTypeError('mean', [x.dtype], 'needs a floating-point input (the mean of integers is not an integer)', `cast first: x.cast('float32')`);
   const axes = normalizeAxes('mean', axis, x.rank);
   const count = sizeOf(axes.map((a) => x.shape[a]!));
   return scope(() => div(sum(x, axes, keepDims), count));

@@ -78,7 +78,11 @@ export const elementwiseKernels: CpuKernel[] = [
   cpuKernel(K.Clamp, ({ backend, inputs: [x], outputs: [y], attrs: { min, max } }) => {
     const lo = min ?? -Infinity;
     const hi = max ?? Infinity;
-    mapUnary(backend, x!, y!, (v) => (v < lo ? lo : v > hi ? hi : v));
+    // min(max(x, lo), hi): when lo > hi everything becomes hi, as in torch.
+    mapUnary(backend, x!, y!, (v) => {
+      const r = v < lo ? lo : v;
+      return r > hi ? hi : r;
+    });
   }),
   cpuKernel(K.Where, ({ backend, inputs: [c, a, b], outputs: [y] }) => {
     const cs = backend.array(c!.handle);
