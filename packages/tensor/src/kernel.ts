@@ -245,11 +245,11 @@ export function registerKernel<B extends Backend>(backendName: string, registrat
  * const fallbacks = kernelDefs().filter((def) => def.decompose && !findKernel(def, getBackend()));
  * ```
  */
-export function findKernel(def: KernelDef<unknown>, backend: Backend): KernelRegistration<Backend> | undefined {
+export function findKernel<A>(def: KernelDef<A>, backend: Backend): KernelRegistration<Backend> | undefined {
   return getRegistry().kernels.get(def.name)?.get(backend.name);
 }
 
-export function backendsWithKernel(def: KernelDef<unknown>): string[] {
+export function backendsWithKernel<A>(def: KernelDef<A>): string[] {
   return [...(getRegistry().kernels.get(def.name)?.keys() ?? [])];
 }
 

@@ -66,3 +66,13 @@ describe('dtypes', () => {
     expect(() => exp(i)).toThrow(/floating-point/);
   });
 });
+
+describe('raw half storage', () => {
+  it('tensor() takes Uint16Array bit patterns for float16/bfloat16 as they are', async () => {
+    const { tensor: make } = await import('@tessera/tensor');
+    const bits = new Uint16Array([0x3c00, 0xc000, 0x7bff]);
+    expect(Array.from(await make(bits, [3], 'float16').data())).toEqual([1, -2, 65504]);
+    expect(Array.from(await make(new Uint16Array([0x3f80]), [1], 'bfloat16').data())).toEqual([1]);
+    expect(() => make(bits, [3], 'float32')).toThrow(/raw float16/);
+  });
+});

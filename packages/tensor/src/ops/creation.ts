@@ -2,7 +2,7 @@
  * Creating tensors: from data, filled, ranges, seeded random. Values are produced on the host
  * and written to the current backend.
  */
-import { allocStorage, encoderFor, isFloat, type DType, type StorageArray } from '../dtype.js';
+import { allocStorage, encoderFor, isFloat, isHalf, type DType, type StorageArray } from '../dtype.js';
 import { fromStorage } from '../engine.js';
 import { DTypeError, InvalidArgumentError } from '../errors.js';
 import { Generator, globalGenerator } from '../random.js';
@@ -28,7 +28,7 @@ export type NestedArray = number | boolean | readonly NestedArray[];
  * const x = tensor(data, [2, 3]);
  * ```
  */
-export type TensorData = NestedArray | Float32Array | Float64Array | Int32Array | Uint8Array;
+export type TensorData = NestedArray | Float32Array | Float64Array | Int32Array | Uint8Array | Uint16Array;
 
 function inferShape(data: NestedArray): number[] {
   const shape: number[] = [];
@@ -58,6 +58,7 @@ function defaultDType(data: TensorData): DType {
   if (data instanceof Float64Array) return 'float64';
   if (data instanceof Int32Array) return 'int32';
   if (data instanceof Uint8Array) return 'bool';
+  if (data instanceof Uint16Array) return 'float16';
   let leaf: NestedArray | Float32Array = data;
   while (Array.isArray(leaf)) leaf = leaf[0] as NestedArray;
   return typeof leaf === 'boolean' ? 'bool' : 'float32';
@@ -93,6 +94,16 @@ export function encode(values: ArrayLike<number>, dtype: DType): StorageArray {
  */
 export function tensor(data: TensorData, shape?: Shape, dtype?: DType): Tensor {
   const type = dtype ?? defaultDType(data);
+  if (data instanceof Uint16Array) {
+    // Raw float16/bfloat16 bit patterns (e.g. straight from a safetensors file): stored as they are.
+    if (!isHalf(type)) throw new DTypeError('tensor', [type], 'a Uint16Array holds raw float16/bfloat16 bits', "pass dtype 'float16' or 'bfloat16'");
+    const shape16 = shape ?? [data.length];
+    assertValidShape('tensor', shape16);
+    if (sizeOf(shape16) !== data.length) {
+      throw new InvalidArgumentError('tensor', `${data.length} values do not fill shape ${formatShape(shape16)} (${sizeOf(shape16)} elements)`);
+    }
+    return fromStorage(data.slice(), shape16, type);
+  }
   let values: ArrayLike<number>;
   let inferred: number[];
   if (ArrayBuffer.isView(data)) {
