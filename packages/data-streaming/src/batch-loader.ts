@@ -1,0 +1,309 @@
+/**
+ * `TokenBatchLoader`: fixed-length token samples from a {@link StreamingDataset} as
+ * `Int32Array` batches for training, optionally prefetched by worker threads. With
+ * `numWorkers: W` it behaves like a PyTorch `DataLoader(num_workers=W)` over upstream's
+ * StreamingDataset: worker `w` reads its own share of the epoch and builds whole batches, and
+ * batches are handed out round-robin (batch 0 of worker 0, batch 0 of worker 1, ...), so the
+ * sequence matches mosaicml-streaming's. Batch buffers are transferred, not copied.
+ *
+ * @example
+ * ```ts
+ * const loader = new TokenBatchLoader({
+ *   dataset: { remote: 's3://bucket/tokens', local: '/tmp/tokens', batchSize: 8, shuffle: true },
+ *   seqLen: 2048, numWorkers: 2,
+ * });
+ * for await (const { tokens, batchSize, seqLen } of loader) trainStep(tokens, [batchSize, seqLen]);
+ * const state = loader.stateDict(); // for checkpoints
+ * await loader.close();
+ * ```
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { BatchWorkerSetup, FromBatchWorker, ToBatchWorker } from './batch-worker.js';
+import { StreamingDataset, normalizeState, type StreamingDatasetOptions, type StreamingState } from './dataset.js';
+import { InvalidArgumentError, StreamingError } from './errors.js';
+import { BatchPool, groupSize, tokenBatchMapper, type TokenBatch, type TokenColumnOptions } from './token-batch.js';
+
+/** Options of {@link TokenBatchLoader}. */
+export interface TokenBatchLoaderOptions extends TokenColumnOptions {
+  /** The dataset (its `batchSize` is the per-device batch size). Must be structured-cloneable with workers. */
+  dataset: StreamingDatasetOptions;
+  /** Worker threads; 0 reads in this thread. Default 0. */
+  numWorkers?: number;
+  /** Batches each worker prepares ahead. Default: about 2 MiB of tokens. */
+  prefetchBatches?: number;
+  /** Drop each worker's last, short batch. Default false. */
+  dropLast?: boolean;
+}
+
+type Received = { type: 'batch'; buffer: ArrayBuffer; batchSize: number; seqLen: number } | Exclude<FromBatchWorker, { type: 'batches' }>;
+
+interface WorkerHandle {
+  worker: Worker;
+  queue: Received[];
+  wake: (() => void) | undefined;
+  failure: Error | undefined;
+  /** Batches consumed since the last credit message. */
+  owed: number;
+  /** Released buffers to send back. */
+  recycle: ArrayBuffer[];
+}
+
+function workerUrl(): { url: URL; typescript: boolean } {
+  const typescript = import.meta.url.endsWith('.ts');
+  return { url: new URL(`./batch-worker.${typescript ? 'ts' : 'js'}`, import.meta.url), typescript };
+}
+
+/** Starts the batch worker; from TypeScript sources (tests, benches) it registers tsx first. */
+function startWorker(setup: BatchWorkerSetup): Worker {
+  const { url, typescript } = workerUrl();
+  if (!typescript) return new Worker(url, { workerData: setup });
+  const require = createRequire(import.meta.url);
+  const pkgPath = require.resolve('tsx/package.json');
+  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
+  const api = pathToFileURL(join(dirname(pkgPath), pkg.exports['./esm/api']!.import.default)).href;
+  const code = `import(${JSON.stringify(api)}).then((m) => m.register()).then(() => import(${JSON.stringify(url.href)}));`;
+  return new Worker(code, { eval: true, workerData: setup });
+}
+
+function reviveError(message: Extract<FromBatchWorker, { type: 'error' }>): Error {
+  const error = new StreamingError(message.message);
+  Object.assign(error, message.fields);
+  error.name = message.name;
+  return error;
+}
+
+/**
+ * Training batches from a streaming dataset (see the module doc).
+ *
+ * @example
+ * ```ts
+ * const loader = new TokenBatchLoader({ dataset: { local: 'data', batchSize: 4 }, seqLen: 128 });
+ * for await (const batch of loader) console.log(batch.tokens.length); // 4 * 128
+ * ```
+ */
+export class TokenBatchLoader implements AsyncIterable<TokenBatch> {
+  readonly numWorkers: number;
+  private readonly options: TokenBatchLoaderOptions;
+  private readonly meta: StreamingDataset;
+  private local: StreamingDataset | undefined;
+  private pool: BatchPool | undefined;
+  private workers: WorkerHandle[] | undefined;
+  private nextEpoch = 0;
+  private epoch = 0;
+  private offset = 0;
+  private yielded = 0;
+  private resume: StreamingState | undefined;
+  private applied: StreamingState | undefined;
+  private running = false;
+
+  constructor(options: TokenBatchLoaderOptions) {
+    const W = options.numWorkers ?? 0;
+    if (!Number.isSafeInteger(W) || W < 0) throw new InvalidArgumentError('TokenBatchLoader', `numWorkers must be a non-negative integer, got ${W}`);
+    if (!Number.isSafeInteger(options.seqLen) || options.seqLen < 1) throw new InvalidArgumentError('TokenBatchLoader', `seqLen must be a positive integer, got ${options.seqLen}`);
+    if (W > 0) {
+      for (const key of ['sampleOrder', 'retryDelay', 'signal'] as const) {
+        if (options.dataset[key] !== undefined) {
+          throw new InvalidArgumentError('TokenBatchLoader', `dataset.${key} cannot be passed to worker threads`, 'use numWorkers: 0, or leave it at its default');
+        }
+      }
+    }
+    this.numWorkers = W;
+    this.options = options;
+    this.meta = new StreamingDataset({ ...options.dataset, numWorkers: Math.max(1, W) });
+  }
+
+  private get batchOptions(): BatchWorkerSetup['batch'] {
+    const o = this.options;
+    return {
+      seqLen: o.seqLen,
+      batchSize: o.dataset.batchSize ?? 1,
+      ...(o.column === undefined ? {} : { column: o.column }),
+      ...(o.bytesDtype === undefined ? {} : { bytesDtype: o.bytesDtype }),
+      ...(o.padId === undefined ? {} : { padId: o.padId }),
+      ...(o.dropLast === undefined ? {} : { dropLast: o.dropLast }),
+    };
+  }
+
+  /** Batches of one epoch per call (or the rest of a resumed epoch). */
+  async *[Symbol.asyncIterator](): AsyncGenerator<TokenBatch, void, undefined> {
+    if (this.running) throw new StreamingError('TokenBatchLoader: an epoch is already being iterated');
+    this.running = true;
+    try {
+      await this.meta.init();
+      const state = this.resume !== undefined && this.resume.epoch >= this.nextEpoch ? this.resume : undefined;
+      this.resume = undefined;
+      this.applied = state;
+      this.epoch = state?.epoch ?? this.nextEpoch;
+      this.offset = state?.sampleInEpoch ?? 0;
+      this.yielded = 0;
+      this.nextEpoch = this.epoch + 1;
+      const batches = this.numWorkers === 0 ? this.inProcess(state) : this.fromWorkers(state);
+      for await (const batch of batches) {
+        this.yielded += batch.batchSize;
+        yield batch;
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async *inProcess(state: StreamingState | undefined): AsyncGenerator<TokenBatch, void, undefined> {
+    this.local ??= new StreamingDataset({ ...this.options.dataset, numWorkers: 1 });
+    // Keep the in-process dataset's epoch in step with ours.
+    this.local.loadStateDict(state ?? { ...this.meta.stateDict(), epoch: this.epoch, sampleInEpoch: 0 });
+    const pool = (this.pool ??= new BatchPool((this.options.dataset.batchSize ?? 1) * this.options.seqLen));
+    const batcher = tokenBatchMapper(this.batchOptions, pool);
+    yield* this.local.iterateMapped(batcher.map);
+    const last = batcher.flush();
+    if (last !== undefined) yield last;
+  }
+
+  private ensureWorkers(): WorkerHandle[] {
+    if (this.workers !== undefined) return this.workers;
+    const dataset = { ...this.options.dataset, numWorkers: this.numWorkers };
+    this.workers = Array.from({ length: this.numWorkers }, (_, w) => {
+      const handle: WorkerHandle = {
+        worker: startWorker({ dataset, worker: w, batch: this.batchOptions }),
+        queue: [],
+        wake: undefined,
+        failure: undefined,
+        owed: 0,
+        recycle: [],
+      };
+      handle.worker.on('message', (message: FromBatchWorker) => {
+        if (message.type === 'batches') {
+          message.buffers.forEach((buffer, i) => handle.queue.push({ type: 'batch', buffer, batchSize: message.sizes[i]!, seqLen: message.seqLen }));
+        } else {
+          handle.queue.push(message);
+        }
+        handle.wake?.();
+      });
+      handle.worker.on('error', (error) => {
+        handle.failure = error;
+        handle.wake?.();
+      });
+      handle.worker.on('exit', (code) => {
+        handle.failure ??= new StreamingError(`batch worker ${w} exited with code ${code}`);
+        handle.wake?.();
+      });
+      return handle;
+    });
+    return this.workers;
+  }
+
+  private grant(handle: WorkerHandle): void {
+    if (handle.owed === 0 && handle.recycle.length === 0) return;
+    const message: ToBatchWorker = { type: 'credit', n: handle.owed, recycle: handle.recycle };
+    handle.worker.postMessage(message, handle.recycle);
+    handle.owed = 0;
+    handle.recycle = [];
+  }
+
+  private async next(handle: WorkerHandle): Promise<Received> {
+    for (;;) {
+      const message = handle.queue.shift();
+      if (message !== undefined) return message;
+      if (handle.failure !== undefined) throw handle.failure;
+      // About to wait on this worker: give it every credit we owe, or it may be waiting on us.
+      this.grant(handle);
+      await new Promise<void>((resolve) => {
+        handle.wake = resolve;
+      });
+      handle.wake = undefined;
+    }
+  }
+
+  private async *fromWorkers(state: StreamingState | undefined): AsyncGenerator<TokenBatch, void, undefined> {
+    const handles = this.ensureWorkers();
+    const B = this.options.dataset.batchSize ?? 1;
+    const group = groupSize(B, this.options.seqLen);
+    const credits = Math.max(1, this.options.prefetchBatches ?? 2 * group);
+    // Every worker's dataset runs the same epoch: pass the state explicitly so they agree.
+    const epochState = state ?? { ...this.meta.stateDict(), epoch: this.epoch, sampleInEpoch: 0 };
+    for (const h of handles) {
+      h.owed = 0;
+      const message: ToBatchWorker = { type: 'epoch', credits, state: epochState, recycle: h.recycle };
+      h.worker.postMessage(message, h.recycle);
+      h.recycle = [];
+    }
+    const active = new Set(handles);
+    let finished = false;
+    try {
+      while (active.size > 0) {
+        for (const h of handles) {
+          if (!active.has(h)) continue;
+          const message = await this.next(h);
+          if (message.type === 'end') {
+            active.delete(h);
+            continue;
+          }
+          if (message.type === 'error') {
+            active.delete(h); // its epoch is over; it sends nothing more
+            throw reviveError(message);
+          }
+          h.owed++;
+          if (h.owed >= group) this.grant(h);
+          const tokens = new Int32Array(message.buffer);
+          let released = false;
+          const release = (): void => {
+            if (released || this.workers === undefined || message.batchSize !== B) return;
+            released = true;
+            h.recycle.push(tokens.buffer as ArrayBuffer);
+          };
+          yield { tokens, batchSize: message.batchSize, seqLen: message.seqLen, release };
+        }
+      }
+      finished = true;
+    } finally {
+      if (!finished) {
+        // Stopped early (break or error): stop the others and drain them to their 'end'.
+        for (const h of active) h.worker.postMessage({ type: 'stop' } satisfies ToBatchWorker);
+        for (const h of active) {
+          try {
+            for (;;) {
+              const m = await this.next(h);
+              if (m.type !== 'batch') break;
+            }
+          } catch {
+            // the worker is gone; close() cleans up
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Resumption state: the samples handed out this epoch (all ranks), counted from the point
+   * the epoch was resumed at, like upstream's `StreamingDataLoader.state_dict`.
+   */
+  stateDict(): StreamingState {
+    const ranks = this.meta.world.numNodes * this.meta.world.ranksPerNode;
+    const pending = this.resume !== undefined && this.resume.epoch >= this.nextEpoch ? this.resume : undefined;
+    if (pending !== undefined) return pending;
+    const base = this.applied ?? this.meta.stateDict();
+    return {
+      epoch: this.epoch,
+      sampleInEpoch: this.offset + this.yielded * ranks,
+      numCanonicalNodes: base.numCanonicalNodes,
+      shuffleSeed: base.shuffleSeed,
+      initialPhysicalNodes: base.initialPhysicalNodes,
+    };
+  }
+
+  /** Resumes at the next epoch iteration. */
+  loadStateDict(state: StreamingState | Record<string, unknown>): void {
+    this.resume = normalizeState(state);
+  }
+
+  /** Stops the worker threads. */
+  async close(): Promise<void> {
+    const workers = this.workers ?? [];
+    this.workers = undefined;
+    await Promise.all(workers.map((h) => h.worker.terminate()));
+    this.local?.close();
+  }
+}
