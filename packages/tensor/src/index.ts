@@ -22,7 +22,8 @@ export type { KernelDef, KernelContext, KernelRegistration, GradRule, TensorMeta
 export { defineKernel, defineGrad, gradRuleOf, kernel, kernelDefs, findKernel, registerKernel } from './kernel.js';
 export { getBackend, useBackend, runKernel, scope, keep, dispose, noGrad, memory, toBackend } from './engine.js';
 export { valueAndGrad, grad } from './autograd.js';
-export { Generator, manualSeed } from './random.js';
+export { Generator, manualSeed, globalGenerator } from './random.js';
+export type { GeneratorState } from './random.js';
 export * from './ops/index.js';
 export * as kernels from './kernels/index.js';
 export { CpuBackend, createCpuBackend } from './backends/cpu/backend.js';

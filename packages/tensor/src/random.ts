@@ -10,6 +10,13 @@
  * const z = g.nextNormal(); // standard normal
  * ```
  */
+import { InvalidArgumentError } from './errors.js';
+/** A generator's position: four xoshiro128** words and a cached Box-Muller normal. */
+export interface GeneratorState {
+  words: readonly number[];
+  spare: number | null;
+}
+
 export class Generator {
   #s0: number;
   #s1: number;
@@ -32,6 +39,36 @@ export class Generator {
     this.#s1 = next();
     this.#s2 = next();
     this.#s3 = next() || 1;
+  }
+
+  /**
+   * The generator's position, as plain JSON data, for checkpoints.
+   *
+   * @example
+   * ```ts
+   * const saved = g.state();
+   * const again = Generator.fromState(saved); // continues exactly where g is
+   * ```
+   */
+  state(): GeneratorState {
+    return { words: [this.#s0 >>> 0, this.#s1 >>> 0, this.#s2 >>> 0, this.#s3 >>> 0], spare: this.#spare };
+  }
+
+  /** Move to a position taken earlier with {@link Generator.state}. */
+  setState(state: GeneratorState): void {
+    const { words, spare } = state;
+    if (words.length !== 4 || words.some((w) => !Number.isInteger(w) || w < 0 || w > 0xffffffff) || words.every((w) => w === 0)) {
+      throw new InvalidArgumentError('Generator.setState', 'state.words must be four uint32 values, not all zero');
+    }
+    [this.#s0, this.#s1, this.#s2, this.#s3] = words as [number, number, number, number];
+    this.#spare = spare;
+  }
+
+  /** A generator positioned at a saved state. */
+  static fromState(state: GeneratorState): Generator {
+    const g = new Generator(0);
+    g.setState(state);
+    return g;
   }
 
   /** Uniform 32-bit unsigned integer. */
