@@ -104,6 +104,17 @@ export function tensor(data: TensorData, shape?: Shape, dtype?: DType): Tensor {
     }
     return fromStorage(data.slice(), shape16, type);
   }
+  const sameStorage = (type === 'float32' && data instanceof Float32Array) || (type === 'float64' && data instanceof Float64Array)
+    || (type === 'int32' && data instanceof Int32Array);
+  if (sameStorage) {
+    // The typed array already is the storage format: one copy, no per-element encoding.
+    const shapeTyped = shape ?? [data.length];
+    assertValidShape('tensor', shapeTyped);
+    if (sizeOf(shapeTyped) !== data.length) {
+      throw new InvalidArgumentError('tensor', `${data.length} values do not fill shape ${formatShape(shapeTyped)} (${sizeOf(shapeTyped)} elements)`);
+    }
+    return fromStorage(data.slice(), shapeTyped, type);
+  }
   let values: ArrayLike<number>;
   let inferred: number[];
   if (ArrayBuffer.isView(data)) {

@@ -5,6 +5,7 @@
 import { Concat } from '../../../kernels/concat.js';
 import { cpuKernel, type CpuKernel } from '../registration.js';
 import { offsetsOf } from '../strided.js';
+import { isContiguous } from '../../../shape.js';
 
 export const concatKernels: CpuKernel[] = [
   cpuKernel(Concat, ({ backend, inputs, outputs: [y], attrs: { axis } }) => {
@@ -14,11 +15,18 @@ export const concatKernels: CpuKernel[] = [
     let start = 0;
     for (const x of inputs) {
       const xs = backend.array(x.handle);
-      const at = offsetsOf(x.shape, x.strides, x.offset);
       const block = x.shape[axis]! * inner;
-      for (let i = 0; i < at.length; i++) {
-        const o = Math.floor(i / block);
-        ys[o * total * inner + start * inner + (i % block)] = xs[at[i]!]!;
+      if (isContiguous(x.shape, x.strides)) {
+        // Each outer index is one contiguous run of `block` elements on both sides.
+        for (let o = 0, src = x.offset; o * block < x.size; o++, src += block) {
+          ys.set(xs.subarray(src, src + block), o * total * inner + start * inner);
+        }
+      } else {
+        const at = offsetsOf(x.shape, x.strides, x.offset);
+        for (let i = 0; i < at.length; i++) {
+          const o = Math.floor(i / block);
+          ys[o * total * inner + start * inner + (i % block)] = xs[at[i]!]!;
+        }
       }
       start += x.shape[axis]!;
     }
