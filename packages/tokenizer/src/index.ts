@@ -71,3 +71,14 @@ export type { FormattedExample, Segment, ChatMlOptions, InstructOptions } from '
 export { BYTE_TO_CHAR, byteLevelAlphabet, byteLevelEncode } from './byte-level.js';
 export { splitGpt2, GPT2_PATTERN } from './gpt2-split.js';
 export { TokenizerError, TokenizerConfigError, TokenizerInputError } from './errors.js';
+export { BpeTrainer, trainBpe } from './train/bpe-trainer.js';
+export type { TrainBpeOptions, TrainProgress, TrainingTexts } from './train/bpe-trainer.js';
+export { trainBpeFromFiles, readLines } from './train/train-from-files.js';
+export type { TrainBpeFromFilesOptions } from './train/train-from-files.js';
+export { ProgressBar } from './train/progress-bar.js';
+export type { ProgressOutput } from './train/progress-bar.js';
+export { encodeStream } from './streaming/encode-stream.js';
+export type { EncodeStreamOptions, TextSource } from './streaming/encode-stream.js';
+export { SafeCuts } from './streaming/safe-cuts.js';
+export { EncoderPool, createEncoderPool } from './workers/encoder-pool.js';
+export type { EncoderPoolOptions, PoolEncodeOptions } from './workers/encoder-pool.js';

@@ -411,13 +411,17 @@ export class Tokenizer {
     const merged: EncodingPart = { ids: [] };
     const detailed = processed[0]?.tokens !== undefined;
     if (detailed) Object.assign(merged, { tokens: [], offsets: [], typeIds: [], specialTokensMask: [] });
+    // Appended element by element: spreading a long part into push() overflows the stack.
+    const append = <T>(target: T[], values: readonly T[]): void => {
+      for (const value of values) target.push(value);
+    };
     for (const p of processed) {
-      merged.ids.push(...p.ids);
+      append(merged.ids, p.ids);
       if (detailed) {
-        merged.tokens!.push(...p.tokens!);
-        merged.offsets!.push(...p.offsets!);
-        merged.typeIds!.push(...p.typeIds!);
-        merged.specialTokensMask!.push(...p.specialTokensMask!);
+        append(merged.tokens!, p.tokens!);
+        append(merged.offsets!, p.offsets!);
+        append(merged.typeIds!, p.typeIds!);
+        append(merged.specialTokensMask!, p.specialTokensMask!);
       }
     }
     return merged;
