@@ -31,6 +31,11 @@ export interface PackAndInstallOptions {
   readonly name: string;
   /** The package's directory, relative to `repoRoot`. */
   readonly directory: string;
+  /**
+   * Install offline (default): right for packages without runtime dependencies. Packages with
+   * dependencies set false, so npm fetches those from the registry.
+   */
+  readonly offline?: boolean;
 }
 
 /**
@@ -103,7 +108,7 @@ export function packAndInstall(options: PackAndInstallOptions): InstalledPackage
     writeFileSync(join(projectDir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     run(
       'npm',
-      ['install', tarball, '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'],
+      ['install', tarball, options.offline === false ? '--prefer-online' : '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'],
       projectDir,
       consumerEnv(root),
     );
