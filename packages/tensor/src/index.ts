@@ -13,7 +13,7 @@
  */
 export { Tensor } from './tensor.js';
 export type { DType, DataArray, StorageArray } from './dtype.js';
-export { DTYPES, isFloat, isHalf, floatToHalfBits, halfBitsToFloat, floatToBfloat16Bits, bfloat16BitsToFloat } from './dtype.js';
+export { DTYPES, allocStorage, bytesPerElement, isFloat, isHalf, floatToHalfBits, halfBitsToFloat, floatToBfloat16Bits, bfloat16BitsToFloat } from './dtype.js';
 export type { Shape } from './shape.js';
 export { broadcastShapes, sizeOf } from './shape.js';
 export * from './errors.js';

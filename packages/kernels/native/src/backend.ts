@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import {
-  createCpuBackend, InvalidArgumentError, TesseraError, type Backend, type BackendMemory, type CpuBackend, type DataHandle,
+  allocStorage, createCpuBackend, InvalidArgumentError, TesseraError, type Backend, type BackendMemory, type CpuBackend, type DataHandle,
   type DType, type KernelRegistration, type StorageArray,
 } from '@tessera/tensor';
 import { loadAddon, type Meta, type NativeAddon, type NativeAddonInfo, type NativeIsa } from './addon.js';
@@ -230,21 +230,6 @@ const STORAGE_NAME: Readonly<Record<DType, string>> = {
   float32: 'Float32Array', float64: 'Float64Array', float16: 'Uint16Array', bfloat16: 'Uint16Array', int32: 'Int32Array', bool: 'Uint8Array',
 };
 
-function allocStorage(dtype: DType, size: number): StorageArray {
-  switch (dtype) {
-    case 'float32':
-      return new Float32Array(size);
-    case 'float64':
-      return new Float64Array(size);
-    case 'float16':
-    case 'bfloat16':
-      return new Uint16Array(size);
-    case 'int32':
-      return new Int32Array(size);
-    case 'bool':
-      return new Uint8Array(size);
-  }
-}
 
 const ISAS: readonly NativeIsa[] = ['avx512', 'avx2', 'sse'];
 let noticePrinted = false;
