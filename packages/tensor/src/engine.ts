@@ -129,8 +129,7 @@ export function fromStorage(data: StorageArray, shape: Shape, dtype: DType): Ten
 export async function toBackend(x: Tensor, backend: Backend = getBackend()): Promise<Tensor> {
   x.assertAlive('toBackend');
   if (x.storage.backend === backend) return x;
-  const contiguous = x.isContiguous && x.offset === 0 && x.size === x.storage.size;
-  const data = contiguous ? await x.storage.backend.read(x.storage.handle) : null;
+  const data = x.coversStorage ? await x.storage.backend.read(x.storage.handle) : null;
   const values = data ?? (await readContiguous(x));
   registerKernels(backend);
   const storage = new Storage(backend, backend.alloc(x.dtype, x.size), x.dtype, x.size);
@@ -143,7 +142,7 @@ async function readContiguous(x: Tensor): Promise<StorageArray> {
   state().backend = x.storage.backend;
   let copy: Tensor;
   try {
-    copy = noGrad(() => runKernel(Copy, [x], {})[0]!);
+    copy = noGrad(() => contiguousCopy(x));
   } finally {
     state().backend = previous;
   }

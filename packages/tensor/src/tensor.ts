@@ -71,6 +71,11 @@ export class Tensor {
     return isContiguous(this.shape, this.strides);
   }
 
+  /** @internal True when this view is exactly its whole buffer, row-major: it can be read as is. */
+  get coversStorage(): boolean {
+    return this.isContiguous && this.offset === 0 && this.size === this.storage.size;
+  }
+
   /** @internal What a kernel sees. */
   get info(): TensorInfo {
     return { handle: this.storage.handle, dtype: this.dtype, shape: this.shape, strides: this.strides, offset: this.offset, size: this.size };
@@ -109,8 +114,7 @@ export class Tensor {
    */
   async data(): Promise<DataArray> {
     this.assertAlive('data');
-    const whole = this.isContiguous && this.offset === 0 && this.size === this.storage.size;
-    const source = whole ? this : ops.contiguous(this, true);
+    const source = this.coversStorage ? this : ops.contiguous(this, true);
     try {
       const raw = await source.storage.backend.read(source.storage.handle);
       return decodeStorage(this.dtype, raw);
@@ -133,7 +137,7 @@ export class Tensor {
     if (!backend.readSync) {
       throw new InvalidArgumentError('dataSync', `backend '${backend.name}' reads asynchronously`, 'use await tensor.data()');
     }
-    const source = this.isContiguous && this.offset === 0 && this.size === this.storage.size ? this : ops.contiguous(this, true);
+    const source = this.coversStorage ? this : ops.contiguous(this, true);
     try {
       return decodeStorage(this.dtype, backend.readSync(source.storage.handle).slice());
     } finally {
