@@ -36,6 +36,11 @@ export interface PackAndInstallOptions {
    * dependencies set false, so npm fetches those from the registry.
    */
   readonly offline?: boolean;
+  /**
+   * Workspace packages installed from their own tarballs alongside, e.g. a peer dependency
+   * (`@tessera/tensor` for a kernel package). Built and packed the same way.
+   */
+  readonly alongside?: ReadonlyArray<{ readonly name: string; readonly directory: string }>;
 }
 
 /**
@@ -91,16 +96,20 @@ export function packAndInstall(options: PackAndInstallOptions): InstalledPackage
   const root = mkdtempSync(join(tmpdir(), 'tessera-pack-check-'));
   const cleanup = (): void => rmSync(root, { recursive: true, force: true });
   try {
-    run('pnpm', ['--filter', name, 'build'], repoRoot);
-
-    const packDir = join(root, 'pack');
-    mkdirSync(packDir);
-    run('pnpm', ['pack', '--pack-destination', packDir], join(repoRoot, directory));
-    const tarballs = readdirSync(packDir).filter((file) => file.endsWith('.tgz'));
-    if (tarballs.length !== 1 || tarballs[0] === undefined) {
-      throw new Error(`expected one tarball in ${packDir}, found: ${tarballs.join(', ') || 'none'}`);
-    }
-    const tarball = join(packDir, tarballs[0]);
+    const packOne = (packageName: string, packageDir: string): string => {
+      run('pnpm', ['--filter', packageName, 'build'], repoRoot);
+      const packDir = join(root, 'pack', packageName.replace('/', '__'));
+      mkdirSync(packDir, { recursive: true });
+      run('pnpm', ['pack', '--pack-destination', packDir], join(repoRoot, packageDir));
+      const tarballs = readdirSync(packDir).filter((file) => file.endsWith('.tgz'));
+      if (tarballs.length !== 1 || tarballs[0] === undefined) {
+        throw new Error(`expected one tarball in ${packDir}, found: ${tarballs.join(', ') || 'none'}`);
+      }
+      return join(packDir, tarballs[0]);
+    };
+    // Companions first: the package's own build may type-check against their dist/.
+    const companions = (options.alongside ?? []).map((other) => packOne(other.name, other.directory));
+    const tarball = packOne(name, directory);
 
     const projectDir = join(root, 'consumer');
     mkdirSync(projectDir);
@@ -108,7 +117,7 @@ export function packAndInstall(options: PackAndInstallOptions): InstalledPackage
     writeFileSync(join(projectDir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     run(
       'npm',
-      ['install', tarball, options.offline === false ? '--prefer-online' : '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'],
+      ['install', tarball, ...companions, options.offline === false ? '--prefer-online' : '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'],
       projectDir,
       consumerEnv(root),
     );

@@ -18,6 +18,11 @@
  *
  * The build runs in a private temporary copy of binding.gyp and native/, and only the finished
  * binary is moved into build/Release/, so two installs running at once cannot break each other.
+ *
+ * Prebuilt binary: a published package carries `prebuilds/<platform>-<arch>/` (scripts/prebuild.mjs,
+ * run at pack time). When it matches this platform and these sources and loads in a child process,
+ * nothing is compiled (a stale build/Release binary, which the loader would try first, is removed).
+ * `--from-source` or TESSERA_NATIVE_BUILD_FROM_SOURCE=1 compiles anyway.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -28,10 +33,12 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { prebuildPaths, sourceHash } from './sources.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const strict = process.argv.includes('--strict');
 const force = process.argv.includes('--force');
+const fromSource = process.argv.includes('--from-source') || process.env.TESSERA_NATIVE_BUILD_FROM_SOURCE === '1';
 const release = join(root, 'build', 'Release');
 const binary = join(release, 'tessera_native.node');
 const stampFile = join(release, 'tessera_native.stamp');
@@ -95,6 +102,12 @@ function main() {
     process.stdout.write(`${prefix} native addon up to date\n`);
     return undefined;
   }
+  if (!force && !fromSource && usablePrebuild()) {
+    rmSync(binary, { force: true });
+    rmSync(stampFile, { force: true });
+    process.stdout.write(`${prefix} using the prebuilt ${process.platform}-${process.arch} binary (TESSERA_NATIVE_BUILD_FROM_SOURCE=1 compiles instead)\n`);
+    return undefined;
+  }
   const gyp = nodeGyp();
   if (!gyp) return finish(false, 'node-gyp not found');
   const nodedir = headersDir();
@@ -134,6 +147,21 @@ function main() {
     rmSync(work, { recursive: true, force: true });
   }
   return finish(false, `${firstError ?? 'node-gyp failed'}; full log in build/install.log`, log);
+}
+
+/** True when prebuilds/ holds a binary built from these sources for this platform that loads here. */
+function usablePrebuild() {
+  const paths = prebuildPaths(root);
+  if (!existsSync(paths.binary) || !existsSync(paths.meta)) return false;
+  let meta;
+  try {
+    meta = JSON.parse(readFileSync(paths.meta, 'utf8'));
+  } catch {
+    return false;
+  }
+  if (meta.sources !== sourceHash(root) || !(Number(process.versions.napi) >= Number(meta.napi))) return false;
+  const probe = spawnSync(process.execPath, ['-e', `const a = require(${JSON.stringify(paths.binary)}); if (typeof a.init !== 'function') process.exit(3);`], { encoding: 'utf8' });
+  return probe.status === 0;
 }
 
 /** The most telling line of a failed node-gyp run. */
