@@ -1,21 +1,32 @@
 /**
- * Read throughput: `pnpm bench [--size=256] [--seq=2048] [--batch=8] [--json] [--rounds=3]`.
+ * Read throughput: `pnpm bench [--size=256] [--seq=2048] [--batch=8] [--rounds=5] [--warmup=3] [--json]`.
  *
- * Generates (once) a tokenized MDS dataset of `--size` MB (`{ tokens: 'ndarray:int32' }`,
- * `--seq` tokens per sample) in the git-ignored `bench/.data/`, then in the same run measures:
+ * Generates (once) two tokenized MDS datasets of `--size` MB each, `--seq` tokens per sample,
+ * in the git-ignored `bench/.data/`: llm-foundry's layout `{ tokens: 'ndarray:int32' }` (each
+ * sample carries a 4-byte length and a 3-byte shape header) and the fixed-shape layout
+ * `{ tokens: 'ndarray:int32:<seq>' }` (samples are exactly their tokens; `convertTextToMDS`
+ * writes it with `fixedShape: true`). Then, in the same run, it measures:
  *
  * - `raw read`: reading every shard file sequentially into a 1 MiB buffer (the peer figure);
  * - `dataset`: `for await` over a local `StreamingDataset`, decoding every sample;
  * - `dataset, shuffled (py1e)`: the same in mosaicml's shuffled order;
  * - `batches, in process` and `batches, 2 workers`: `TokenBatchLoader` producing `Int32Array`
- *   batches of `--batch` x `--seq` (each released after use, so buffers are reused).
+ *   batches of `--batch` x `--seq` (each released after use, so buffers are reused);
+ * - the raw read and both batch rows again on the fixed-shape dataset (ratios to its own raw read).
  *
- * Each row prints samples/s, MB/s and the ratio to the raw read. The page cache is warmed
- * first, so the figures compare software overhead, not the disk. After one untimed warm-up
- * round, rounds alternate between contenders; the median is reported. With `--json`, one JSON
- * object per row.
+ * Each row prints samples/s, MB/s and the ratio to the raw read of the same bytes, and the
+ * process CPU time (all threads, so worker threads count) with its ratio to the raw read's,
+ * which is steadier than wall time on a shared machine. The page
+ * cache is warmed first, so the figures compare software overhead, not the disk. After
+ * `--warmup` untimed rounds (JIT tiering; worker threads warm up separately), rounds alternate
+ * between contenders, each timed next to its own raw read of the same bytes (before it in
+ * even rounds, after it in odd ones); throughputs are medians of `--rounds`, ratios medians
+ * of the paired ratios; the `best` columns compare the fastest round with the fastest raw read,
+ * the figure least disturbed by other jobs on a shared machine. With `--json`, one JSON object
+ * per row.
  */
 import { existsSync, mkdirSync, openSync, readSync, closeSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { MDSWriter, StreamingDataset, TokenBatchLoader } from '@tessera/data-streaming';
 
@@ -28,21 +39,23 @@ const flags = Object.fromEntries(
 const sizeMB = Number(flags.size ?? 256);
 const seq = Number(flags.seq ?? 2048);
 const batch = Number(flags.batch ?? 8);
-const rounds = Number(flags.rounds ?? 3);
+const rounds = Number(flags.rounds ?? 5);
+const warmup = Number(flags.warmup ?? 3);
 const json = flags.json === 'true';
 const log = (message: string): void => {
   process.stderr.write(`${message}\n`);
 };
 
 const dataDir = join(import.meta.dirname, '.data', `tokens-${sizeMB}mb-${seq}`);
+const fixedDir = join(import.meta.dirname, '.data', `tokens-${sizeMB}mb-${seq}-fixed`);
 
-async function generate(): Promise<void> {
-  if (existsSync(join(dataDir, 'index.json'))) return;
-  rmSync(dataDir, { recursive: true, force: true });
-  mkdirSync(dataDir, { recursive: true });
+async function generate(dir: string, encoding: string): Promise<void> {
+  if (existsSync(join(dir, 'index.json'))) return;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
   const samples = Math.ceil((sizeMB * 2 ** 20) / (4 * seq));
-  log(`generating ${samples} samples of ${seq} tokens into ${dataDir} ...`);
-  const writer = new MDSWriter({ out: dataDir, columns: { tokens: 'ndarray:int32' }, existOk: true });
+  log(`generating ${samples} samples of ${seq} tokens (${encoding}) into ${dir} ...`);
+  const writer = new MDSWriter({ out: dir, columns: { tokens: encoding }, existOk: true });
   let x = 12345;
   const row = new Int32Array(seq);
   for (let i = 0; i < samples; i++) {
@@ -55,8 +68,8 @@ async function generate(): Promise<void> {
   await writer.finish();
 }
 
-function shardFiles(): string[] {
-  return readdirSync(dataDir).filter((n) => n.endsWith('.mds')).sort().map((n) => join(dataDir, n));
+function shardFiles(dir: string): string[] {
+  return readdirSync(dir).filter((n) => n.endsWith('.mds')).sort().map((n) => join(dir, n));
 }
 
 function rawRead(files: string[]): number {
@@ -74,10 +87,14 @@ function rawRead(files: string[]): number {
   return total;
 }
 
-async function timeIt(fn: () => Promise<number> | number): Promise<{ seconds: number; samples: number }> {
+/** Wall seconds, and CPU seconds of the whole process (all threads: worker threads count). */
+async function timeIt(fn: () => Promise<number> | number): Promise<{ seconds: number; cpu: number; samples: number }> {
+  const cpu0 = process.cpuUsage();
   const start = process.hrtime.bigint();
   const samples = await fn();
-  return { seconds: Number(process.hrtime.bigint() - start) / 1e9, samples };
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
+  return { seconds, cpu: (cpu.user + cpu.system) / 1e6, samples };
 }
 
 function median(xs: number[]): number {
@@ -86,72 +103,112 @@ function median(xs: number[]): number {
 }
 
 async function main(): Promise<void> {
-  await generate();
-  const files = shardFiles();
+  await generate(dataDir, 'ndarray:int32');
+  await generate(fixedDir, `ndarray:int32:${seq}`);
+  const files = shardFiles(dataDir);
+  const fixedFiles = shardFiles(fixedDir);
   const bytes = files.reduce((n, f) => n + statSync(f).size, 0);
+  const fixedBytes = fixedFiles.reduce((n, f) => n + statSync(f).size, 0);
   const local = dataDir;
   const sequential = await StreamingDataset.create({ local, batchSize: batch });
   const shuffled = await StreamingDataset.create({ local, batchSize: batch, shuffle: true });
   const numSamples = sequential.numSamples;
-  const loaderInProcess = new TokenBatchLoader({ dataset: { local, batchSize: batch }, seqLen: seq });
-  const loaderWorkers = new TokenBatchLoader({ dataset: { local, batchSize: batch }, seqLen: seq, numWorkers: 2 });
+  const loader = (dir: string, numWorkers: number): TokenBatchLoader =>
+    new TokenBatchLoader({ dataset: { local: dir, batchSize: batch }, seqLen: seq, numWorkers });
+  const loaders = [loader(local, 0), loader(local, 2), loader(fixedDir, 0), loader(fixedDir, 2)] as const;
 
   const countIterate = async (ds: StreamingDataset): Promise<number> => {
     let n = 0;
     for await (const _ of ds) n++;
     return n;
   };
-  const countBatches = async (loader: TokenBatchLoader): Promise<number> => {
+  const countBatches = async (l: TokenBatchLoader): Promise<number> => {
     let n = 0;
-    for await (const b of loader) {
+    for await (const b of l) {
       n += b.batchSize;
       b.release?.();
     }
     return n;
   };
-  const contenders: [string, () => Promise<number> | number][] = [
-    ['raw read', () => rawRead(files) / (4 * seq + 6)],
-    ['dataset', () => countIterate(sequential)],
-    ['dataset, shuffled (py1e)', () => countIterate(shuffled)],
-    ['batches, in process', () => countBatches(loaderInProcess)],
-    ['batches, 2 workers', () => countBatches(loaderWorkers)],
+  /** name, what it reads, run (returns samples read). */
+  const contenders: [string, 'dynamic' | 'fixed', () => Promise<number> | number][] = [
+    ['raw read', 'dynamic', () => (rawRead(files), numSamples)],
+    ['dataset', 'dynamic', () => countIterate(sequential)],
+    ['dataset, shuffled (py1e)', 'dynamic', () => countIterate(shuffled)],
+    ['batches, in process', 'dynamic', () => countBatches(loaders[0])],
+    ['batches, 2 workers', 'dynamic', () => countBatches(loaders[1])],
+    ['raw read', 'fixed', () => (rawRead(fixedFiles), numSamples)],
+    ['batches, in process', 'fixed', () => countBatches(loaders[2])],
+    ['batches, 2 workers', 'fixed', () => countBatches(loaders[3])],
   ];
-  log(`${(bytes / 2 ** 20).toFixed(0)} MiB in ${files.length} shards, ${numSamples} samples; warming the page cache ...`);
+  const key = (name: string, data: string): string => `${data}: ${name}`;
+  log(`${(bytes / 2 ** 20).toFixed(0)} MiB in ${files.length} shards (+ ${(fixedBytes / 2 ** 20).toFixed(0)} MiB fixed-shape), ${numSamples} samples; warming the page cache ...`);
   rawRead(files);
-  const times = new Map<string, number[]>(contenders.map(([name]) => [name, []]));
-  log('warm-up round (untimed: JIT, worker start-up, buffer pools) ...');
-  for (const [, fn] of contenders) await fn();
+  rawRead(fixedFiles);
+  const times = new Map<string, number[]>(contenders.map(([name, data]) => [key(name, data), []]));
+  const cpuTimes = new Map<string, number[]>(contenders.map(([name, data]) => [key(name, data), []]));
+  log(`${warmup} warm-up round(s) (untimed: JIT, worker start-up, buffer pools) ...`);
+  for (let r = 0; r < warmup; r++) for (const [, , fn] of contenders) await fn();
+  // Each contender is paired with a raw read of the same bytes right next to it (before it in
+  // even rounds, after it in odd ones), so load that drifts over seconds on a shared machine
+  // hits both; `vs raw` is the median of the paired ratios.
+  const rawOf = new Map(contenders.filter(([name]) => name === 'raw read').map(([, data, fn]) => [data, fn]));
+  const pairs = new Map<string, number[]>(contenders.map(([name, data]) => [key(name, data), []]));
+  const rawTimes = new Map<string, number[]>([['dynamic', []], ['fixed', []]]);
+  const cpuPairs = new Map<string, number[]>(contenders.map(([name, data]) => [key(name, data), []]));
   for (let r = 0; r < rounds; r++) {
-    for (const [name, fn] of contenders) {
-      const { seconds, samples } = await timeIt(fn);
-      if (name !== 'raw read' && samples !== numSamples) throw new Error(`${name} read ${samples} samples, expected ${numSamples}`);
-      times.get(name)!.push(seconds);
-      log(`round ${r + 1}/${rounds}: ${name} ${seconds.toFixed(3)} s`);
+    for (const [name, data, fn] of contenders) {
+      const raw = rawOf.get(data)!;
+      const before = r % 2 === 0 || name === 'raw read' ? await timeIt(raw) : undefined;
+      const { seconds, cpu, samples } = await timeIt(fn);
+      const peer = before ?? (await timeIt(raw));
+      if (samples !== numSamples) throw new Error(`${name} read ${samples} samples, expected ${numSamples}`);
+      times.get(key(name, data))!.push(seconds);
+      cpuTimes.get(key(name, data))!.push(cpu);
+      pairs.get(key(name, data))!.push(peer.seconds / seconds);
+      rawTimes.get(data)!.push(peer.seconds);
+      cpuPairs.get(key(name, data))!.push(peer.cpu / cpu);
+      log(`round ${r + 1}/${rounds}: ${key(name, data)} ${seconds.toFixed(3)} s (cpu ${cpu.toFixed(3)} s), raw ${peer.seconds.toFixed(3)} s`);
     }
   }
-  await loaderWorkers.close();
-  await loaderInProcess.close();
-  const rawSeconds = median(times.get('raw read')!);
-  const rows = contenders.map(([name]) => {
-    const s = median(times.get(name)!);
+  for (const l of loaders) await l.close();
+  const rows = contenders.map(([name, data]) => {
+    const s = median(times.get(key(name, data))!);
+    const best = Math.min(...times.get(key(name, data))!);
+    const rawBest = Math.min(...times.get(key('raw read', data))!, ...rawTimes.get(data)!);
+    const cpu = median(cpuTimes.get(key(name, data))!);
+    const size = data === 'fixed' ? fixedBytes : bytes;
     return {
       bench: 'data-streaming read',
-      case: name,
-      mb: Math.round(bytes / 1e6),
+      case: data === 'fixed' ? `${name} (fixed shape)` : name,
+      layout: data === 'fixed' ? `ndarray:int32:${seq}` : 'ndarray:int32',
+      mb: Math.round(size / 1e6),
       samples_per_s: Math.round(numSamples / s),
-      mb_per_s: Math.round(bytes / 1e6 / s),
-      ratio_to_raw: Number((rawSeconds / s).toFixed(3)),
+      mb_per_s: Math.round(size / 1e6 / s),
+      ratio_to_raw: Number(median(pairs.get(key(name, data))!).toFixed(3)),
+      best_mb_per_s: Math.round(size / 1e6 / best),
+      best_ratio_to_raw: Number((rawBest / best).toFixed(3)),
+      cpu_ms: Math.round(cpu * 1000),
+      cpu_ratio_to_raw: Number(median(cpuPairs.get(key(name, data))!).toFixed(3)),
     };
   });
   if (json) {
     for (const row of rows) console.log(JSON.stringify(row));
     return;
   }
-  console.log(`data-streaming read throughput: ${rows[0]!.mb} MB, ${numSamples} samples of ${seq} int32 tokens, median of ${rounds} rounds (Node ${process.version})`);
-  console.log(['case'.padEnd(28), 'samples/s'.padStart(12), 'MB/s'.padStart(8), 'vs raw'.padStart(8)].join(''));
+  console.log(`data-streaming read throughput: ${rows[0]!.mb} MB, ${numSamples} samples of ${seq} int32 tokens, batches of ${batch}, median of ${rounds} rounds after ${warmup} warm-up (Node ${process.version}, ${cpus().length} CPUs)`);
+  console.log([
+    'case'.padEnd(34), 'samples/s'.padStart(11), 'MB/s'.padStart(7), 'vs raw'.padStart(8), 'best MB/s'.padStart(10), 'best vs raw'.padStart(12),
+    'cpu ms'.padStart(8), 'cpu vs raw'.padStart(11),
+  ].join(''));
   for (const row of rows) {
-    console.log([row.case.padEnd(28), String(row.samples_per_s).padStart(12), String(row.mb_per_s).padStart(8), row.ratio_to_raw.toFixed(2).padStart(8)].join(''));
+    console.log([
+      row.case.padEnd(34), String(row.samples_per_s).padStart(11), String(row.mb_per_s).padStart(7), row.ratio_to_raw.toFixed(2).padStart(8),
+      String(row.best_mb_per_s).padStart(10), row.best_ratio_to_raw.toFixed(2).padStart(12), String(row.cpu_ms).padStart(8), row.cpu_ratio_to_raw.toFixed(2).padStart(11),
+    ].join(''));
   }
+  console.log('samples/s, MB/s: medians. vs raw: median of (raw read time / this time), each round paired with a raw read of the same bytes next to it.');
+  console.log('best: fastest round, vs the fastest raw read of the same bytes (least disturbed by other load). cpu: process CPU time (all threads), paired like vs raw.');
 }
 
 await main();

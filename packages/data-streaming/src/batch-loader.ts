@@ -4,7 +4,8 @@
  * `numWorkers: W` it behaves like a PyTorch `DataLoader(num_workers=W)` over upstream's
  * StreamingDataset: worker `w` reads its own share of the epoch and builds whole batches, and
  * batches are handed out round-robin (batch 0 of worker 0, batch 0 of worker 1, ...), so the
- * sequence matches mosaicml-streaming's. Batch buffers are transferred, not copied.
+ * sequence matches mosaicml-streaming's. Batch buffers are transferred (a group of batches per
+ * `ArrayBuffer`), not copied.
  *
  * @example
  * ```ts
@@ -23,9 +24,9 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { BatchWorkerSetup, FromBatchWorker, ToBatchWorker } from './batch-worker.js';
-import { StreamingDataset, normalizeState, type StreamingDatasetOptions, type StreamingState } from './dataset.js';
+import { StreamingDataset, normalizeState, type EpochCursor, type StreamingDatasetOptions, type StreamingState } from './dataset.js';
 import { InvalidArgumentError, StreamingError } from './errors.js';
-import { BatchPool, groupSize, tokenBatchMapper, type TokenBatch, type TokenColumnOptions } from './token-batch.js';
+import { BatchPool, TokenBatcher, groupSize, type TokenBatch, type TokenBatcherOptions, type TokenColumnOptions } from './token-batch.js';
 
 /** Options of {@link TokenBatchLoader}. */
 export interface TokenBatchLoaderOptions extends TokenColumnOptions {
@@ -37,9 +38,16 @@ export interface TokenBatchLoaderOptions extends TokenColumnOptions {
   prefetchBatches?: number;
   /** Drop each worker's last, short batch. Default false. */
   dropLast?: boolean;
+  /** How runs of samples are read (see `TokenBatcherOptions.directRead`); default `'auto'`. */
+  directRead?: TokenBatcherOptions['directRead'];
+  /** Bytes of tokens read ahead with one system call (whole batches, at least one). Default 1 MiB. */
+  readAheadBytes?: number;
 }
 
-type Received = { type: 'batch'; buffer: ArrayBuffer; batchSize: number; seqLen: number } | Exclude<FromBatchWorker, { type: 'batches' }>;
+/** One batch of a received group; `group.left` counts the group's batches not yet released. */
+type Received =
+  | { type: 'batch'; tokens: Int32Array; batchSize: number; seqLen: number; group: { left: number } }
+  | Exclude<FromBatchWorker, { type: 'batches' }>;
 
 interface WorkerHandle {
   worker: Worker;
@@ -125,6 +133,8 @@ export class TokenBatchLoader implements AsyncIterable<TokenBatch> {
       ...(o.bytesDtype === undefined ? {} : { bytesDtype: o.bytesDtype }),
       ...(o.padId === undefined ? {} : { padId: o.padId }),
       ...(o.dropLast === undefined ? {} : { dropLast: o.dropLast }),
+      ...(o.directRead === undefined ? {} : { directRead: o.directRead }),
+      ...(o.readAheadBytes === undefined ? {} : { readAheadBytes: o.readAheadBytes }),
     };
   }
 
@@ -141,25 +151,57 @@ export class TokenBatchLoader implements AsyncIterable<TokenBatch> {
       this.offset = state?.sampleInEpoch ?? 0;
       this.yielded = 0;
       this.nextEpoch = this.epoch + 1;
-      const batches = this.numWorkers === 0 ? this.inProcess(state) : this.fromWorkers(state);
-      for await (const batch of batches) {
-        this.yielded += batch.batchSize;
-        yield batch;
+      if (this.numWorkers > 0) {
+        for await (const batch of this.fromWorkers(state)) {
+          this.yielded += batch.batchSize;
+          yield batch;
+        }
+        return;
+      }
+      // In process: one generator, no per-sample awaits (runs of local samples are read synchronously).
+      const cursor = await this.openLocal(state);
+      try {
+        const pool = (this.pool ??= new BatchPool((this.options.dataset.batchSize ?? 1) * this.options.seqLen));
+        const batcher = new TokenBatcher(this.batchOptions, pool);
+        for (;;) {
+          const batch = batcher.take();
+          if (batch !== undefined) {
+            this.yielded += batch.batchSize;
+            yield batch;
+            continue;
+          }
+          const run = cursor.nextRun(batcher.capacity) ?? (cursor.done ? undefined : await cursor.fetchRun(batcher.capacity));
+          if (run === undefined) break;
+          batcher.addRun(run);
+          cursor.advance(run.count);
+        }
+        const last = batcher.flush();
+        if (last !== undefined) {
+          this.yielded += last.batchSize;
+          yield last;
+        }
+      } finally {
+        await cursor.close();
       }
     } finally {
       this.running = false;
     }
   }
 
-  private async *inProcess(state: StreamingState | undefined): AsyncGenerator<TokenBatch, void, undefined> {
+  private async openLocal(state: StreamingState | undefined): Promise<EpochCursor> {
     this.local ??= new StreamingDataset({ ...this.options.dataset, numWorkers: 1 });
     // Keep the in-process dataset's epoch in step with ours.
     this.local.loadStateDict(state ?? { ...this.meta.stateDict(), epoch: this.epoch, sampleInEpoch: 0 });
-    const pool = (this.pool ??= new BatchPool((this.options.dataset.batchSize ?? 1) * this.options.seqLen));
-    const batcher = tokenBatchMapper(this.batchOptions, pool);
-    yield* this.local.iterateMapped(batcher.map);
-    const last = batcher.flush();
-    if (last !== undefined) yield last;
+    return this.local.openEpoch();
+  }
+
+  /** Batches per transferred group buffer and the credits (batches in flight) per worker. */
+  private get transfer(): { group: number; credits: number; groupBytes: number } {
+    const B = this.options.dataset.batchSize ?? 1;
+    const T = this.options.seqLen;
+    const credits = Math.max(1, this.options.prefetchBatches ?? 2 * groupSize(B, T));
+    const group = Math.min(groupSize(B, T), credits);
+    return { group, credits, groupBytes: 4 * B * T * group };
   }
 
   private ensureWorkers(): WorkerHandle[] {
@@ -167,7 +209,7 @@ export class TokenBatchLoader implements AsyncIterable<TokenBatch> {
     const dataset = { ...this.options.dataset, numWorkers: this.numWorkers };
     this.workers = Array.from({ length: this.numWorkers }, (_, w) => {
       const handle: WorkerHandle = {
-        worker: startWorker({ dataset, worker: w, batch: this.batchOptions }),
+        worker: startWorker({ dataset, worker: w, batch: this.batchOptions, group: this.transfer.group }),
         queue: [],
         wake: undefined,
         failure: undefined,
@@ -176,7 +218,12 @@ export class TokenBatchLoader implements AsyncIterable<TokenBatch> {
       };
       handle.worker.on('message', (message: FromBatchWorker) => {
         if (message.type === 'batches') {
-          message.buffers.forEach((buffer, i) => handle.queue.push({ type: 'batch', buffer, batchSize: message.sizes[i]!, seqLen: message.seqLen }));
+          const group = { left: message.sizes.length };
+          const T = message.seqLen;
+          message.sizes.forEach((rows, i) => {
+            const tokens = new Int32Array(message.buffer, message.offsets[i]!, rows * T);
+            handle.queue.push({ type: 'batch', tokens, batchSize: rows, seqLen: T, group });
+          });
         } else {
           handle.queue.push(message);
         }
@@ -219,9 +266,7 @@ export class TokenBatchLoader implements AsyncIterable<TokenBatch> {
 
   private async *fromWorkers(state: StreamingState | undefined): AsyncGenerator<TokenBatch, void, undefined> {
     const handles = this.ensureWorkers();
-    const B = this.options.dataset.batchSize ?? 1;
-    const group = groupSize(B, this.options.seqLen);
-    const credits = Math.max(1, this.options.prefetchBatches ?? 2 * group);
+    const { group, credits } = this.transfer;
     // Every worker's dataset runs the same epoch: pass the state explicitly so they agree.
     const epochState = state ?? { ...this.meta.stateDict(), epoch: this.epoch, sampleInEpoch: 0 };
     for (const h of handles) {
@@ -247,12 +292,14 @@ export class TokenBatchLoader implements AsyncIterable<TokenBatch> {
           }
           h.owed++;
           if (h.owed >= group) this.grant(h);
-          const tokens = new Int32Array(message.buffer);
+          const { tokens, group: shared } = message;
+          const groupBytes = this.transfer.groupBytes;
           let released = false;
           const release = (): void => {
-            if (released || this.workers === undefined || message.batchSize !== B) return;
+            if (released || this.workers === undefined) return;
             released = true;
-            h.recycle.push(tokens.buffer as ArrayBuffer);
+            // The whole group buffer goes back once every batch in it is released.
+            if (--shared.left === 0 && tokens.buffer.byteLength === groupBytes) h.recycle.push(tokens.buffer as ArrayBuffer);
           };
           yield { tokens, batchSize: message.batchSize, seqLen: message.seqLen, release };
         }

@@ -2,8 +2,10 @@
  * Text/JSONL to MDS shards, like llm-foundry's `convert_dataset_json.py` (spec §3.4). With
  * `concatTokens: N`, documents are tokenized by the function you pass, joined as
  * `bos + ids + eos` into one token stream and cut into samples of exactly `N` tokens, written
- * as `{ tokens: 'ndarray:int32' }`; the last partial sample is dropped. Without it, each
- * document becomes a `{ text: 'str' }` sample.
+ * as `{ tokens: 'ndarray:int32' }` (llm-foundry's layout) or, with `fixedShape: true`, as
+ * `{ tokens: 'ndarray:int32:N' }` (no per-sample length or shape header, so samples are
+ * exactly their tokens and batches are read with no compaction); the last partial sample is
+ * dropped. Without it, each document becomes a `{ text: 'str' }` sample.
  *
  * @example
  * ```ts
@@ -38,6 +40,12 @@ export interface ConvertOptions {
   eosIds?: readonly number[];
   /** Drop the remainder of a document that overflows a sample instead of wrapping it. */
   noWrap?: boolean;
+  /**
+   * Write the token column with its fixed shape, `ndarray:int32:N`, instead of llm-foundry's
+   * `ndarray:int32` (dynamic shape). Readers that decode ndarrays (mosaicml-streaming,
+   * llm-foundry, ours) get the same `[N]` arrays; ours batches it faster. Default false.
+   */
+  fixedShape?: boolean;
   compression?: string | null;
   hashes?: readonly string[];
   sizeLimit?: number | string | null;
@@ -95,7 +103,7 @@ export async function convertTextToMDS(
     throw new InvalidArgumentError(where, 'concatenating documents needs a separator: give bosIds and/or eosIds',
       "pass the tokenized EOS text, e.g. eosIds: [tokenizer.tokenToId('<|endoftext|>')]");
   }
-  const writer = new MDSWriter({ ...common, columns: { tokens: 'ndarray:int32' } });
+  const writer = new MDSWriter({ ...common, columns: { tokens: options.fixedShape === true ? `ndarray:int32:${N}` : 'ndarray:int32' } });
   let buffer = new Int32Array(Math.max(4 * N, 1024));
   let length = 0;
   let samples = 0;

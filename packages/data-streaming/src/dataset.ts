@@ -23,6 +23,7 @@ import { fetchToFile, joinRemote } from './remote.js';
 import { dataLoaderOrder, type SampleOrder, type World } from './sample-order.js';
 import { mosaicSampleOrder } from './order/index.js';
 import { ShardCache, type ShardSlot } from './shard-cache.js';
+import type { ShardFile } from './shard-file.js';
 import { decodeSample, layoutOfShard, type ColumnLayout } from './shard.js';
 import { parseSize } from './size.js';
 import { resolveStreams, type ResolvedStream, type StreamOptions } from './stream.js';
@@ -317,14 +318,6 @@ export class StreamingDataset implements AsyncIterable<Sample> {
     return signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
   }
 
-  /** `map` of the sample's bytes if its shard is ready, synchronously (the fast path). */
-  private readReady<T>(id: number, g: number, map: SampleMapper<T>): { value: T } | undefined {
-    const slot = this.slots[g]!;
-    if (slot.state !== 'local' || slot.failure !== undefined || (!slot.validated && slot.stream.validateHash !== undefined)) return undefined;
-    const bytes = this.cache!.readSample(slot, id - this.shardSampleStart[g]!);
-    return bytes === undefined ? undefined : { value: map(bytes, this.layouts[g]!, slot.info.rawData.basename) };
-  }
-
   private async read<T>(id: number, signal: AbortSignal | undefined, map: SampleMapper<T>): Promise<T> {
     const { cache } = this.ready();
     const g = this.shardOf(id);
@@ -397,8 +390,9 @@ export class StreamingDataset implements AsyncIterable<Sample> {
    * for await (const s of ds.iterate({ signal: controller.signal })) if (done(s)) controller.abort();
    * ```
    */
-  async *iterate(options: IterateOptions = {}): AsyncGenerator<Sample, void, undefined> {
-    yield* this.iterateMapped(decodeMapper, options);
+  iterate(options: IterateOptions = {}): AsyncGenerator<Sample, void, undefined> {
+    // The mapped generator itself (no second generator around it: one fewer await per sample).
+    return this.iterateMapped(decodeMapper, options);
   }
 
   /**
@@ -414,6 +408,34 @@ export class StreamingDataset implements AsyncIterable<Sample> {
    * ```
    */
   async *iterateMapped<T>(map: SampleMapper<T>, options: IterateOptions = {}): AsyncGenerator<Exclude<T, undefined>, void, undefined> {
+    const cursor = await this.openEpoch(options);
+    try {
+      for (;;) {
+        const run = cursor.nextRun(Infinity) ?? (cursor.done ? undefined : await cursor.fetchRun(Infinity));
+        if (run === undefined) break;
+        for (let i = 0; i < run.count; i++) {
+          const value = map(run.file.sampleBytes(run.index + i), run.layout, run.shard);
+          cursor.advance(1);
+          if (value !== undefined) {
+            yield value as Exclude<T, undefined>;
+            // The consumer ran: the shard may have been closed or evicted meanwhile.
+            if (!cursor.stillReady(run)) break;
+          }
+        }
+      }
+    } finally {
+      await cursor.close();
+    }
+  }
+
+  /**
+   * Starts one epoch (like {@link iterateMapped}) as a cursor over runs of consecutive samples
+   * of one local shard, for readers that assemble whole batches without per-sample awaits
+   * (the token batch loader). Internal: call `close()` when done.
+   *
+   * @internal
+   */
+  async openEpoch(options: IterateOptions = {}): Promise<EpochCursor> {
     await this.init();
     const { cache } = this.ready();
     const { ids, offset } = this.planEpoch(options.worker);
@@ -422,26 +444,29 @@ export class StreamingDataset implements AsyncIterable<Sample> {
     const stop = new AbortController();
     const outer = this.combine(options.signal);
     const signal = outer === undefined ? stop.signal : AbortSignal.any([stop.signal, outer]);
-    const shards = new Int32Array(ids.length);
-    for (let p = 0; p < ids.length; p++) shards[p] = this.shardOf(ids[p]!);
+    const n = ids.length;
+    const shards = new Int32Array(n);
+    const starts = this.shardSampleStart;
+    for (let p = 0, g = 0; p < n; p++) {
+      const id = ids[p]!;
+      // Consecutive ids mostly stay in one shard: check it before searching.
+      if (!(id >= starts[g]! && id < starts[g + 1]!)) g = this.shardOf(id);
+      shards[p] = g;
+    }
+    // runEnd[p]: one past the last position of the run of consecutive ids in one shard from p.
+    const runEnd = new Int32Array(n);
+    for (let p = n - 1; p >= 0; p--) {
+      runEnd[p] = p + 1 < n && shards[p + 1] === shards[p] && ids[p + 1] === ids[p]! + 1 ? runEnd[p + 1]! : p + 1;
+    }
     const progress: Progress = { cursor: 0, until: 0, wake: undefined };
     const prefetch = this.prefetchLoop(shards, progress, signal, cache);
-    try {
-      for (let p = 0; p < ids.length; p++) {
-        if (signal.aborted) throw signal.reason;
-        const id = ids[p]!;
-        const ready = this.readReady(id, shards[p]!, map);
-        const value = ready !== undefined ? ready.value : await this.read(id, signal, map);
-        progress.cursor = p + 1;
-        if (progress.wake !== undefined && progress.cursor >= progress.until) progress.wake();
-        this.yieldedThisEpoch++;
-        if (value !== undefined) yield value as Exclude<T, undefined>;
-      }
-    } finally {
-      stop.abort();
-      progress.wake?.();
-      await prefetch;
-    }
+    return new EpochCursor({
+      ids, shards, runEnd, progress, prefetch, stop, signal, cache,
+      slots: this.slots, layouts: this.layouts, starts: this.shardSampleStart,
+      onAdvance: (count) => {
+        this.yieldedThisEpoch += count;
+      },
+    });
   }
 
   [Symbol.asyncIterator](): AsyncGenerator<Sample, void, undefined> {
@@ -460,9 +485,10 @@ export class StreamingDataset implements AsyncIterable<Sample> {
     const onAbort = (): void => progress.wake?.();
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      for (let p = 0; p < shards.length && !signal.aborted; p++) {
+      for (let p = 0; p < shards.length; p++) {
         const g = shards[p]!;
         if (g === last) continue;
+        if (signal.aborted) break;
         last = g;
         const slot = this.slots[g]!;
         if (slot.state !== 'remote' || slot.preparing !== undefined) continue;
@@ -525,3 +551,123 @@ export class StreamingDataset implements AsyncIterable<Sample> {
   }
 }
 
+
+/** A run of consecutive samples of one local shard; its file is valid until the next await. */
+export interface SampleRun {
+  readonly file: ShardFile;
+  readonly layout: ColumnLayout;
+  /** The shard's basename (for errors). */
+  readonly shard: string;
+  /** Global shard number (internal). */
+  readonly global: number;
+  /** First sample's index within the shard. */
+  readonly index: number;
+  readonly count: number;
+}
+
+interface EpochCursorParts {
+  ids: Float64Array;
+  shards: Int32Array;
+  runEnd: Int32Array;
+  progress: Progress;
+  prefetch: Promise<void>;
+  stop: AbortController;
+  signal: AbortSignal;
+  cache: ShardCache;
+  slots: readonly ShardSlot[];
+  layouts: readonly ColumnLayout[];
+  starts: Float64Array;
+  onAdvance: (count: number) => void;
+}
+
+/**
+ * One epoch's read position over a {@link StreamingDataset} (see `openEpoch`): hands out runs
+ * of consecutive samples of a local shard synchronously, so batch readers await only when a
+ * shard is not ready yet. Shards are pre-downloaded ahead of the cursor as in `iterate`.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * const cursor = await ds.openEpoch();
+ * for (;;) {
+ *   const run = cursor.nextRun(8) ?? (cursor.done ? undefined : await cursor.fetchRun(8));
+ *   if (run === undefined) break;
+ *   for (let i = 0; i < run.count; i++) use(run.file.sampleBytes(run.index + i));
+ *   cursor.advance(run.count);
+ * }
+ * await cursor.close();
+ * ```
+ */
+export class EpochCursor {
+  /** Position in this epoch's sample sequence (samples consumed). */
+  position = 0;
+  readonly length: number;
+
+  constructor(private readonly parts: EpochCursorParts) {
+    this.length = parts.ids.length;
+  }
+
+  /** Whether every sample was consumed. */
+  get done(): boolean {
+    return this.position >= this.length;
+  }
+
+  private runAt(max: number, checkReady: boolean): SampleRun | undefined {
+    const { ids, shards, runEnd, slots, layouts, starts, cache, signal } = this.parts;
+    if (signal.aborted) throw signal.reason;
+    const p = this.position;
+    if (p >= this.length) return undefined;
+    const g = shards[p]!;
+    const slot = slots[g]!;
+    if (checkReady && (slot.state !== 'local' || slot.failure !== undefined || (!slot.validated && slot.stream.validateHash !== undefined))) return undefined;
+    const file = cache.openFile(slot);
+    if (file === undefined) return undefined;
+    const count = Math.min(max, runEnd[p]! - p);
+    return { file, layout: layouts[g]!, shard: slot.info.rawData.basename, global: g, index: ids[p]! - starts[g]!, count };
+  }
+
+  /**
+   * The next run of at most `max` samples if its shard is ready, without waiting; undefined
+   * when the epoch is done or the shard needs {@link fetchRun}.
+   */
+  nextRun(max: number): SampleRun | undefined {
+    return this.runAt(max, true);
+  }
+
+  /** The next run, fetching (or validating) its shard first; undefined when the epoch is done. */
+  async fetchRun(max: number): Promise<SampleRun | undefined> {
+    const { shards, slots, cache, signal } = this.parts;
+    if (this.done) return undefined;
+    const slot = slots[shards[this.position]!]!;
+    for (let attempt = 0; attempt < 8; attempt++) {
+      await cache.ensureLocal(slot, signal);
+      const run = this.runAt(max, false);
+      if (run !== undefined) return run;
+    }
+    throw new StreamingError(`shard ${slot.info.rawData.basename} kept disappearing from the cache`, {
+      hint: 'another process is evicting it: give each job its own local directory or a larger cacheLimit',
+    });
+  }
+
+  /** Whether `run`'s shard file is still open and local (after an await). */
+  stillReady(run: SampleRun): boolean {
+    const slot = this.parts.slots[run.global]!;
+    return !this.parts.signal.aborted && slot.state === 'local' && slot.file === run.file && !run.file.closed;
+  }
+
+  /** Marks `count` samples consumed (lets the pre-download loop move on). */
+  advance(count: number): void {
+    this.position += count;
+    const progress = this.parts.progress;
+    progress.cursor = this.position;
+    if (progress.wake !== undefined && progress.cursor >= progress.until) progress.wake();
+    this.parts.onAdvance(count);
+  }
+
+  /** Stops pre-downloading and waits for it to settle. */
+  async close(): Promise<void> {
+    this.parts.stop.abort();
+    this.parts.progress.wake?.();
+    await this.parts.prefetch;
+  }
+}

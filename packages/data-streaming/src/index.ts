@@ -51,9 +51,12 @@ export {
 export { sequentialSampleOrder, resolveStreamChoose } from './sequential-order.js';
 export { mosaicSampleOrder } from './order/index.js';
 export {
-  StreamingDataset, normalizeState, toPythonState,
-  type StreamingDatasetOptions, type StreamingState, type IterateOptions, type SampleLocation, type SampleMapper,
+  StreamingDataset, normalizeState, toPythonState, type EpochCursor,
+  type StreamingDatasetOptions, type StreamingState, type IterateOptions, type SampleLocation, type SampleMapper, type SampleRun,
 } from './dataset.js';
 export { convertTextToMDS, readJsonlTexts, type ConvertOptions, type ConvertResult } from './convert.js';
-export { BatchPool, batchTokens, sampleTokens, tokenBatchMapper, type TokenBatch, type TokenColumnOptions } from './token-batch.js';
+export {
+  BatchPool, TokenBatcher, DIRECT_READ_MIN_BYTES, batchTokens, epochBatches, sampleTokens, tokenBatchMapper,
+  type RunCursor, type TokenBatch, type TokenBatcherOptions, type TokenColumnOptions, type TokenRun,
+} from './token-batch.js';
 export { TokenBatchLoader, type TokenBatchLoaderOptions } from './batch-loader.js';

@@ -434,6 +434,16 @@ export class ShardCache {
    * {@link ensureLocal} and try again.
    */
   readSample(slot: ShardSlot, index: number): Uint8Array | undefined {
+    return this.openFile(slot)?.sampleBytes(index);
+  }
+
+  /**
+   * The open {@link ShardFile} of a local shard (marking a read), or undefined if the shard is
+   * not local (evicted, or its file vanished): call {@link ensureLocal} and try again. The file
+   * stays open until the next `openFile` of another shard may close it (at most `maxOpenFiles`
+   * stay open), so use it synchronously.
+   */
+  openFile(slot: ShardSlot): ShardFile | undefined {
     if (slot.state !== 'local' || slot.rawPath === undefined) return undefined;
     if (slot.file === undefined) {
       try {
@@ -456,7 +466,7 @@ export class ShardCache {
       }
     }
     this.touch(slot);
-    return slot.file.sampleBytes(index);
+    return slot.file;
   }
 
   /** Closes every open shard file. */

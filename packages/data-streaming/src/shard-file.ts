@@ -11,7 +11,7 @@
  * file.close();
  * ```
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, readvSync } from 'node:fs';
 import { ShardIntegrityError } from './errors.js';
 
 const READ_AHEAD = 1 << 20;
@@ -70,6 +70,52 @@ export class ShardFile {
       done += n;
     }
     return buffer.subarray(0, length);
+  }
+
+  /** Byte offset in the file where sample `i` starts; `sampleStart(numSamples)` is the file size. */
+  sampleStart(i: number): number {
+    const o = this.offsets[i];
+    if (o === undefined) throw new ShardIntegrityError(this.name, 'structure', `sample ${i} is outside 0..${this.numSamples}`, this.path);
+    return o;
+  }
+
+  /** Whether {@link close} was called (a closed file reopens only through the shard cache). */
+  get closed(): boolean {
+    return this.fd === undefined;
+  }
+
+  /**
+   * Reads `length` bytes at file offset `position` straight into `target` at `targetOffset`
+   * (one `pread`, no intermediate buffer): for callers that assemble batches themselves.
+   */
+  readInto(position: number, length: number, target: Uint8Array, targetOffset = 0): void {
+    if (targetOffset < 0 || targetOffset + length > target.length) {
+      throw new RangeError(`${this.name}: ${length} bytes do not fit at ${targetOffset} in a ${target.length}-byte buffer`);
+    }
+    this.readAt(position, length, target.subarray(targetOffset, targetOffset + length));
+  }
+
+  /**
+   * Reads the file from `position` into `targets` in order, filling each completely (one
+   * `preadv`, repeated only after a short read): for callers that scatter straight into batches.
+   */
+  readvInto(position: number, targets: readonly Uint8Array[]): void {
+    if (this.fd === undefined) throw new Error(`${this.name} is closed`);
+    let views = targets;
+    let total = 0;
+    for (const t of targets) total += t.length;
+    let done = 0;
+    while (done < total) {
+      const n = readvSync(this.fd, views as Uint8Array[], position + done);
+      if (n === 0) throw new ShardIntegrityError(this.name, 'size', `file ended at byte ${position + done} (truncated while open)`, this.path);
+      done += n;
+      if (done === total) break;
+      // Short read: drop the filled views and the filled part of the next one.
+      let skip = n;
+      let k = 0;
+      while (skip >= views[k]!.length) skip -= views[k++]!.length;
+      views = [views[k]!.subarray(skip), ...views.slice(k + 1)];
+    }
   }
 
   /** The bytes of sample `i` (a view, valid until the next call). */

@@ -43,6 +43,28 @@ describe('convertTextToMDS', () => {
     expect(all).toEqual(stream.slice(0, result.tokens));
   });
 
+  it('writes fixed-shape token samples that read and batch like llm-foundry ones', async () => {
+    const dynamic = join(root, 'concat-dynamic');
+    const fixed = join(root, 'concat-fixed');
+    await convertTextToMDS(docs, { out: dynamic, concatTokens: 16, tokenize, eosIds: [EOS], sizeLimit: '1kb' });
+    const result = await convertTextToMDS(docs, { out: fixed, concatTokens: 16, tokenize, eosIds: [EOS], sizeLimit: '1kb', fixedShape: true });
+    expect(result.index.shards[0]!.columnEncodings).toEqual(['ndarray:int32:16']);
+    // No per-sample header: the raw shard bytes are exactly the tokens (plus the shard header).
+    expect(result.index.shards[0]!.columnSizes).toEqual([64]);
+    const a = await StreamingDataset.create({ local: dynamic });
+    const b = await StreamingDataset.create({ local: fixed });
+    expect(b.numSamples).toBe(a.numSamples);
+    for (let i = 0; i < a.numSamples; i++) expect(await b.get(i)).toEqual(await a.get(i));
+    const batches = async (local: string): Promise<number[][]> => {
+      const loader = new TokenBatchLoader({ dataset: { local, batchSize: 3 }, seqLen: 16, directRead: 'always' });
+      const out: number[][] = [];
+      for await (const x of loader) out.push(Array.from(x.tokens));
+      await loader.close();
+      return out;
+    };
+    expect(await batches(fixed)).toEqual(await batches(dynamic));
+  });
+
   it('supports BOS, noWrap, async tokenizers and raw text', async () => {
     const out = join(root, 'nowrap');
     const result = await convertTextToMDS(docs, { out, concatTokens: 12, tokenize: async (t) => Int32Array.from(tokenize(t)), bosIds: [1], noWrap: true });
