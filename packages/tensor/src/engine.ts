@@ -66,7 +66,7 @@ export function getBackend(): Backend {
  * @example
  * ```ts
  * useBackend(createCpuBackend());                      // a fresh reference CPU backend
- * useBackend(await createWasmBackend({ threads: 2 })); // @tessera/kernels-wasm (planned)
+ * useBackend(await createWasmBackend({ threads: 2 })); // @tessera/kernels-wasm
  * ```
  */
 export function useBackend(backend: Backend): void {
