@@ -24,6 +24,15 @@
   },
   'targets': [
     {
+      # The optimizer steps must round exactly as their decompositions do: no FMA contraction.
+      'target_name': 'tessera_optim',
+      'type': 'static_library',
+      'sources': ['native/optim.cc'],
+      'cflags_cc!': ['-ffp-contract=fast'],
+      'cflags_cc': ['-ffp-contract=off'],
+      'xcode_settings': { 'OTHER_CPLUSPLUSFLAGS!': ['-ffp-contract=fast'], 'OTHER_CPLUSPLUSFLAGS': ['-ffp-contract=off'] },
+    },
+    {
       'target_name': 'tessera_isa_sse',
       'type': 'static_library',
       'sources': ['native/isa-sse.cc'],
@@ -32,6 +41,7 @@
       'target_name': 'tessera_native',
       'sources': [
         'native/addon.cc',
+        'native/attention.cc',
         'native/cpu.cc',
         'native/elementwise.cc',
         'native/gemm.cc',
@@ -39,7 +49,7 @@
         'native/pool.cc',
         'native/reduce.cc',
       ],
-      'dependencies': ['tessera_isa_sse'],
+      'dependencies': ['tessera_isa_sse', 'tessera_optim'],
       'conditions': [
         ['target_arch=="x64"', {
           'dependencies': ['tessera_isa_avx2', 'tessera_isa_avx512'],

@@ -99,6 +99,41 @@ export function defineKernel<A = Record<string, never>>(def: KernelDef<A>): Kern
 }
 
 /**
+ * A kernel named by a package that must not import the package defining it: a backend package
+ * implementing the model's `Attention` or the trainer's optimizer steps (kernel packages depend on
+ * this core only). It carries the definition's name and, as a type only, its attributes; pass it to
+ * {@link kernel} like a definition. The registry keys implementations by definition name, so the
+ * implementation is used once the defining package is loaded, and the definition (its `infer`,
+ * `decompose` and gradient) stays the one in that package. A {@link KernelDef} is also a
+ * `KernelRef`; the implementing package should test that the real definition is assignable to its
+ * reference (same name, compatible attributes).
+ *
+ * @example
+ * ```ts
+ * interface AttentionAttrs { softmaxScale: number; slopes: readonly number[] | null; causal: boolean }
+ * const Attention = kernelRef<AttentionAttrs>('Attention'); // defined in @tessera/model
+ * const attentionNative = kernel<AttentionAttrs, NativeBackend>(Attention, ({ backend, inputs, outputs, attrs }) => { ... });
+ * ```
+ */
+export interface KernelRef<A = Record<string, never>> {
+  readonly name: string;
+  /** Type only (never set): the attributes the definition takes. */
+  readonly attrsType?: (attrs: A) => void;
+}
+
+/**
+ * A {@link KernelRef} to the definition named `name` (defined elsewhere).
+ *
+ * @example
+ * ```ts
+ * const LionStep = kernelRef<{ lr: number; beta1: number; beta2: number; decay: number }>('LionStep');
+ * ```
+ */
+export function kernelRef<A = Record<string, never>>(name: string): KernelRef<A> {
+  return { name };
+}
+
+/**
  * What a backend's implementation receives: the backend, the input views, freshly allocated
  * contiguous outputs to fill, and the attributes.
  *
@@ -132,7 +167,8 @@ export interface KernelContext<A, B extends Backend> {
  * ```
  */
 export interface KernelRegistration<B extends Backend> {
-  readonly def: KernelDef<unknown>;
+  /** The definition, or a {@link KernelRef} to one defined in a package the backend does not import. */
+  readonly def: KernelDef<unknown> | KernelRef<unknown>;
   run(context: KernelContext<unknown, B>): void;
 }
 
@@ -149,8 +185,8 @@ export interface KernelRegistration<B extends Backend> {
  * });
  * ```
  */
-export function kernel<A, B extends Backend>(def: KernelDef<A>, run: (context: KernelContext<A, B>) => void): KernelRegistration<B> {
-  return { def: def as KernelDef<unknown>, run: run as (context: KernelContext<unknown, B>) => void };
+export function kernel<A, B extends Backend>(def: KernelDef<A> | KernelRef<A>, run: (context: KernelContext<A, B>) => void): KernelRegistration<B> {
+  return { def: def as KernelDef<unknown> | KernelRef<unknown>, run: run as (context: KernelContext<unknown, B>) => void };
 }
 
 /**

@@ -23,6 +23,8 @@ export { intervalFires } from './interval.js';
 export { StatefulOptimizer, type Optimizer, type OptimizerState, type Hyperparameters } from './optim/optimizer.js';
 export { DecoupledLionW, type LionOptions } from './optim/lion.js';
 export { AdamW, DecoupledAdamW, type AdamOptions } from './optim/adam.js';
+export { LionStep, type LionStepAttrs } from './optim/lion-step.js';
+export { AdamStep, type AdamStepAttrs } from './optim/adam-step.js';
 export {
   scheduledLr, constantScheduler, linearScheduler, cosineAnnealingScheduler, constantWithWarmupScheduler, linearWithWarmupScheduler, cosineWithWarmupScheduler,
   type Scheduler, type SchedulerContext,

@@ -1,11 +1,12 @@
 /**
  * Optimizer parity with the PyTorch fixtures (copied from ../shared/fixtures/optim/): every step
- * of DecoupledLionW and AdamW, params and state, absolute tolerance 1e-6; DecoupledAdamW's decay
- * form; state round trips.
+ * of DecoupledLionW and AdamW, params and state, absolute tolerance 1e-6, on the reference backend
+ * (decomposed step kernels) and the native one (fused); DecoupledAdamW's decay form; state round trips.
  */
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { memory, tensor, type Tensor } from '@tessera/tensor';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createNativeBackend } from '@tessera/kernels-native';
+import { createCpuBackend, getBackend, memory, tensor, useBackend, type Backend, type Tensor } from '@tessera/tensor';
 import { AdamW, DecoupledAdamW, DecoupledLionW, type Optimizer } from '../src/index.js';
 
 interface JsonTensor { shape: number[]; data: number[] }
@@ -41,24 +42,38 @@ async function replay(c: Case, optimizer: Optimizer, stateKeys: [string, keyof S
   return worst;
 }
 
-describe('optimizer fixtures', () => {
-  for (const c of load('lion.json')) {
-    it(`DecoupledLionW ${c.name} matches every step`, async () => {
-      const h = c.hyperparameters;
-      const before = memory().liveTensors;
-      const lion = new DecoupledLionW({ lr: h.initial_lr as number, betas: h.betas as [number, number], weightDecay: h.weight_decay as number });
-      expect(await replay(c, lion, [['exp_avg', 'exp_avg_after']])).toBeLessThanOrEqual(1e-6);
-      expect(memory().liveTensors).toBe(before);
-    });
-  }
-  for (const c of load('adamw.json')) {
-    it(`AdamW ${c.name} matches every step`, async () => {
-      const h = c.hyperparameters;
-      const adam = new AdamW({ lr: h.lr as number, betas: h.betas as [number, number], eps: h.eps as number, weightDecay: h.weight_decay as number });
-      expect(await replay(c, adam, [['exp_avg', 'exp_avg_after'], ['exp_avg_sq', 'exp_avg_sq_after']])).toBeLessThanOrEqual(1e-6);
-    });
-  }
+// The fixtures on the reference backend (the optimizers' step kernels run as their decompositions)
+// and on the native backend (fused LionStep / AdamStep kernels).
+const backends: [string, () => Promise<Backend>][] = [
+  ['reference', async () => createCpuBackend()],
+  ['native', () => createNativeBackend({ threads: 2 })],
+];
+const original = getBackend();
 
+for (const [label, make] of backends) {
+  describe(`optimizer fixtures on the ${label} backend`, () => {
+    beforeAll(async () => useBackend(await make()));
+    afterAll(() => useBackend(original));
+    for (const c of load('lion.json')) {
+      it(`DecoupledLionW ${c.name} matches every step`, async () => {
+        const h = c.hyperparameters;
+        const before = memory().liveTensors;
+        const lion = new DecoupledLionW({ lr: h.initial_lr as number, betas: h.betas as [number, number], weightDecay: h.weight_decay as number });
+        expect(await replay(c, lion, [['exp_avg', 'exp_avg_after']])).toBeLessThanOrEqual(1e-6);
+        expect(memory().liveTensors).toBe(before);
+      });
+    }
+    for (const c of load('adamw.json')) {
+      it(`AdamW ${c.name} matches every step`, async () => {
+        const h = c.hyperparameters;
+        const adam = new AdamW({ lr: h.lr as number, betas: h.betas as [number, number], eps: h.eps as number, weightDecay: h.weight_decay as number });
+        expect(await replay(c, adam, [['exp_avg', 'exp_avg_after'], ['exp_avg_sq', 'exp_avg_sq_after']])).toBeLessThanOrEqual(1e-6);
+      });
+    }
+  });
+}
+
+describe('optimizer fixtures', () => {
   it('the first Lion step leaves an element with zero gradient and zero momentum in place (sign(0) = 0)', async () => {
     const c = load('lion.json')[0]!;
     const params = toTensors(c.params_init);

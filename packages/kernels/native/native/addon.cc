@@ -73,9 +73,10 @@ bool array_data(napi_env env, napi_value value, void** data) {
 struct Call {
   napi_env env;
   Instance* instance = nullptr;
-  napi_value args[6];
-  size_t argc = 6;
-  void* data[6] = {};
+  static constexpr size_t kMaxArgs = 12;
+  napi_value args[kMaxArgs];
+  size_t argc = kMaxArgs;
+  void* data[kMaxArgs] = {};
   Context context{};
 
   bool begin(napi_env e, napi_callback_info info, size_t arrays) {
@@ -303,6 +304,87 @@ napi_value ScatterAdd(napi_env env, napi_callback_info info) {
   return number(env, (double)scatter_add(call.context, dy, ids, rows, call.data[2]));
 }
 
+// The shared part of both attention calls: scale, causal, whether a mask view follows; q, k, v
+// views (then the mask view). Geometry comes from the q and k shapes.
+bool read_attention(Call& call, Reader& reader, AttentionArgs* a, View* q, View* k, View* v, View* mask, int mask_index,
+                    int slopes_index) {
+  a->scale = reader.number();
+  a->causal = reader.integer() != 0;
+  const bool has_mask = reader.integer() != 0;
+  if (!read_view(reader, call.data[0], q) || !read_view(reader, call.data[1], k) || !read_view(reader, call.data[2], v) ||
+      (has_mask && !read_view(reader, call.data[mask_index], mask)) || q->rank != 4 || k->rank != 4 || v->rank != 4)
+    return throw_error(call.env, "malformed attention views");
+  a->B = q->shape[0];
+  a->H = q->shape[1];
+  a->Tq = q->shape[2];
+  a->hd = q->shape[3];
+  a->G = k->shape[1];
+  a->Tk = k->shape[2];
+  if (a->G <= 0 || a->H % a->G != 0) return throw_error(call.env, "attention: G must divide H");
+  a->mask = has_mask ? mask->at<uint8_t>(0) : nullptr;
+  a->slopes = static_cast<const double*>(call.data[slopes_index]);
+  return true;
+}
+
+// attention(q, k, v, mask | null, slopes: Float64Array | null, y)
+napi_value Attention(napi_env env, napi_callback_info info) {
+  BEGIN(6);
+  AttentionArgs a{};
+  View q, k, v, mask;
+  if (!read_attention(call, reader, &a, &q, &k, &v, &mask, 3, 4)) return nullptr;
+  attention_forward(call.context, a, q, k, v, call.data[5]);
+  return undefined(env);
+}
+
+// attentionBackward(q, k, v, out, dOut, mask | null, slopes | null, dq, dk, dv); views: q, k, v,
+// (mask), out, dOut.
+napi_value AttentionBackward(napi_env env, napi_callback_info info) {
+  BEGIN(10);
+  AttentionArgs a{};
+  View q, k, v, mask;
+  if (!read_attention(call, reader, &a, &q, &k, &v, &mask, 5, 6)) return nullptr;
+  VIEW(out, 3);
+  VIEW(dout, 4);
+  attention_backward(call.context, a, q, k, v, out, dout, call.data[7], call.data[8], call.data[9]);
+  return undefined(env);
+}
+
+// lionStep(p, g, m, pOut, mOut); meta: lr, beta1, beta2, hasDecay, decay, views p, g, m.
+napi_value LionStep(napi_env env, napi_callback_info info) {
+  BEGIN(5);
+  OptimizerStep s{};
+  s.lr = reader.number();
+  s.beta1 = reader.number();
+  s.beta2 = reader.number();
+  s.has_decay = reader.integer() != 0;
+  s.decay = reader.number();
+  VIEW(p, 0);
+  VIEW(g, 1);
+  VIEW(m, 2);
+  lion_step(call.context, s, p, g, m, call.data[3], call.data[4]);
+  return undefined(env);
+}
+
+// adamStep(p, g, m, v, pOut, mOut, vOut); meta: stepSize, beta1, beta2, eps, correction2, hasDecay,
+// decay, views p, g, m, v.
+napi_value AdamStep(napi_env env, napi_callback_info info) {
+  BEGIN(7);
+  OptimizerStep s{};
+  s.lr = reader.number();
+  s.beta1 = reader.number();
+  s.beta2 = reader.number();
+  s.eps = reader.number();
+  s.correction2 = reader.number();
+  s.has_decay = reader.integer() != 0;
+  s.decay = reader.number();
+  VIEW(p, 0);
+  VIEW(g, 1);
+  VIEW(m, 2);
+  VIEW(v, 3);
+  adam_step(call.context, s, p, g, m, v, call.data[4], call.data[5], call.data[6]);
+  return undefined(env);
+}
+
 // Ask for transparent huge pages on the 2 MB-aligned interior of [data, data + bytes) when it is
 // big and not yet touched: a fresh multi-megabyte typed array otherwise costs one page fault per
 // 4 KB on first write (about 13 ms for 16 MB on a virtual machine, 5 ms with huge pages).
@@ -395,6 +477,10 @@ napi_value ModuleInit(napi_env env, napi_value exports) {
     {"crossEntropy", nullptr, CrossEntropy, nullptr, nullptr, nullptr, napi_default, nullptr},
     {"gather", nullptr, Gather, nullptr, nullptr, nullptr, napi_default, nullptr},
     {"scatterAdd", nullptr, ScatterAdd, nullptr, nullptr, nullptr, napi_default, nullptr},
+    {"attention", nullptr, Attention, nullptr, nullptr, nullptr, napi_default, nullptr},
+    {"attentionBackward", nullptr, AttentionBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+    {"lionStep", nullptr, LionStep, nullptr, nullptr, nullptr, napi_default, nullptr},
+    {"adamStep", nullptr, AdamStep, nullptr, nullptr, nullptr, napi_default, nullptr},
     {"adviseHugePages", nullptr, AdviseHugePages, nullptr, nullptr, nullptr, napi_default, nullptr},
     {"copyOut", nullptr, CopyOut, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

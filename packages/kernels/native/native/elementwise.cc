@@ -207,7 +207,20 @@ template <typename T>
 void compare_typed(const Context& cx, int op, const Walk& w, const T* ab, const T* bb, uint8_t* y) {
   parallel_ranges(cx.threads, w.size(), kGrain, [&](long begin, long end) {
     w.walk(begin, end, [&](long count, const long* off, const long* inner) {
-      for (long i = 0; i < count; i++) y[off[0] + i] = scalar_compare(op, ab[off[1] + i * inner[1]], bb[off[2] + i * inner[2]]);
+      uint8_t* yo = y + off[0];
+      const T* ao = ab + off[1];
+      const T* bo = bb + off[2];
+      const long sa = inner[1], sb = inner[2];
+      // One loop per op, so the comparison is not re-dispatched per element (it vectorises).
+      switch (op) {
+        case C_EQ: for (long i = 0; i < count; i++) yo[i] = ao[i * sa] == bo[i * sb]; break;
+        case C_NE: for (long i = 0; i < count; i++) yo[i] = ao[i * sa] != bo[i * sb]; break;
+        case C_LT: for (long i = 0; i < count; i++) yo[i] = ao[i * sa] < bo[i * sb]; break;
+        case C_LE: for (long i = 0; i < count; i++) yo[i] = ao[i * sa] <= bo[i * sb]; break;
+        case C_GT: for (long i = 0; i < count; i++) yo[i] = ao[i * sa] > bo[i * sb]; break;
+        case C_GE: for (long i = 0; i < count; i++) yo[i] = ao[i * sa] >= bo[i * sb]; break;
+        default: for (long i = 0; i < count; i++) yo[i] = scalar_compare(op, ao[i * sa], bo[i * sb]); break;
+      }
     });
   });
 }
@@ -258,6 +271,34 @@ void where(const Context& cx, const View& cond, const View& a, const View& b, vo
   }
 }
 
+namespace {
+
+template <typename From, typename To>
+void cast_run(const void* xb, long xo, long sx, void* y, long yo, long count) {
+  const From* xs = static_cast<const From*>(xb) + xo;
+  To* ys = static_cast<To*>(y) + yo;
+  if (sx == 1) {
+    for (long i = 0; i < count; i++) ys[i] = (To)xs[i];
+  } else {
+    for (long i = 0; i < count; i++) ys[i] = (To)xs[i * sx];
+  }
+}
+
+// The common conversions in one typed loop each (the same values as the double round trip:
+// bool is 0/1, int32 and float32 are exact in double, and double -> float rounds once).
+bool cast_fast(int from, int to, const void* xb, long xo, long sx, void* y, long yo, long count) {
+  if (from == BOOL && to == F32) cast_run<uint8_t, float>(xb, xo, sx, y, yo, count);
+  else if (from == BOOL && to == F64) cast_run<uint8_t, double>(xb, xo, sx, y, yo, count);
+  else if (from == I32 && to == F32) cast_run<int32_t, float>(xb, xo, sx, y, yo, count);
+  else if (from == I32 && to == F64) cast_run<int32_t, double>(xb, xo, sx, y, yo, count);
+  else if (from == F32 && to == F64) cast_run<float, double>(xb, xo, sx, y, yo, count);
+  else if (from == F64 && to == F32) cast_run<double, float>(xb, xo, sx, y, yo, count);
+  else return false;
+  return true;
+}
+
+}  // namespace
+
 void cast(const Context& cx, const View& x, int dtype, void* y) {
   const View* inputs[] = {&x};
   const Walk w = Walk::of(x.shape, x.rank, inputs, 1);
@@ -277,7 +318,7 @@ void cast(const Context& cx, const View& x, int dtype, void* y) {
         const uint16_t* xs = static_cast<const uint16_t*>(xb) + off[1];
         float* ys = static_cast<float*>(y) + off[0];
         for (long i = 0; i < count; i++) ys[i] = half_to_float(xs[i * inner[1]]);
-      } else {
+      } else if (!cast_fast(from, dtype, xb, off[1], inner[1], y, off[0], count)) {
         for (long i = 0; i < count; i++) store_double(y, dtype, off[0] + i, load_double(xb, from, off[1] + i * inner[1]));
       }
     });

@@ -2,6 +2,8 @@
 // operands through any strides (transposed, sliced, stride-0 broadcast batch dims).
 //
 // Threading (the serial BLIS-style gemm and its pieces are in isa-gemm.inc):
+// - products of at most four rows (decoding) skip packing: dot products or row updates over fixed
+//   chunks of columns (isa-impl.inc small_m_f32), float32;
 // - small products run on the calling thread;
 // - a batch of many matrices hands whole matrices to the threads (each packs its own panels);
 // - otherwise each matrix is shared: the threads first pack a chunk of B (all of K, up to 16 MB)
@@ -10,6 +12,7 @@
 //   thread a thread slowed by other load does not hold the others up.
 // Every output element is computed by one thread with the same k blocking and order, so results
 // do not depend on the thread count.
+#include <type_traits>
 #include <vector>
 
 #include "ops.h"
@@ -26,6 +29,8 @@ namespace {
 constexpr double kSerialFlops = 4.0e5;      // below this, threads cost more than they give
 constexpr double kWholeMatrixFlops = 4.0e6;  // batches of matrices this small go whole to threads
 constexpr size_t kSharedPanelBytes = 16u << 20;
+constexpr long kSmallRows = 4;     // products with at most this many rows skip packing
+constexpr long kSmallChunk = 256;  // ... and split their columns in chunks this wide
 
 inline long round_up(long v, long to) { return (v + to - 1) / to * to; }
 
@@ -95,6 +100,20 @@ void matmul_typed(const Context& cx, const GemmKernels<T>& g, const View& a, con
   };
   const double per_matrix = 2.0 * M * N * K;
   const int threads = per_matrix * batch < kSerialFlops ? 1 : cx.threads;
+  if constexpr (std::is_same<T, float>::value) {
+    // A few rows (decoding): no packing, columns split in fixed chunks between the threads.
+    const long rsa = a.strides[r - 2], csa = a.strides[r - 1], rsb = b.strides[r - 2], csb = b.strides[r - 1];
+    if (M <= kSmallRows && K > 0 && (csb == 1 || (rsb == 1 && (csa == 1 || K == 1)))) {
+      const long chunks = (N + kSmallChunk - 1) / kSmallChunk;
+      const IsaTable* isa = cx.isa;
+      parallel_for(threads, batch * chunks, [&](long t) {
+        const GemmProblem<T> p = problem(t / chunks);
+        const long j0 = t % chunks * kSmallChunk;
+        isa->small_m_f32(M, K, p.a, rsa, csa, p.b, rsb, csb, p.c, p.ldc, j0, std::min(N, j0 + kSmallChunk));
+      });
+      return;
+    }
+  }
   const bool whole = batch >= 4 * threads || (batch >= threads && batch % threads == 0) || per_matrix < kWholeMatrixFlops;
   if (threads == 1 || whole) {
     parallel_for(threads, batch, [&](long i) {

@@ -32,6 +32,19 @@ struct GemmKernels {
                       T* c, long ldc, Workspace& ws);
 };
 
+// Fused attention on contiguous float32 tensors (see attention.cc for the math and threading):
+//   q [B, H, Tq, hd], k, v [B, G, Tk, hd], mask [B, Tk] (1 = attend) or null, slopes [H] or null.
+// Forward fills out [B, H, Tq, hd]; backward reads out and dout and fills dq, dk, dv.
+struct AttentionProblem {
+  long B, H, G, Tq, Tk, hd;
+  float scale;
+  bool causal;
+  const double* slopes;
+  const uint8_t* mask;
+  const float *q, *k, *v, *out, *dout;
+  float *y, *dq, *dk, *dv;
+};
+
 struct IsaTable {
   const char* name;
   int mr, nr;  // float32 register tile (the driver splits work on multiples of it)
@@ -52,7 +65,19 @@ struct IsaTable {
   // One [n, inner] slab, normalised over n (vectorised across inner).
   void (*softmax_cols_f32)(const float* x, float* y, long n, long inner, bool log);
   void (*layernorm_rows_f32)(const float* x, const float* w, const float* b, float* y, long rows, long n, float eps);
+  // Attention forward for query rows [i0, i0 + rows) of head h of batch b (rows <= kAttentionRows).
+  void (*attention_forward_f32)(const AttentionProblem& p, long b, long h, long i0, long rows);
+  // Attention backward for key/value head g of batch b: dq of the group's query heads, dk and dv of g.
+  void (*attention_backward_f32)(const AttentionProblem& p, long b, long g);
+  // C[0:m, j0:j1) = A B for m <= 4 without packing, when csb == 1, or rsb == 1 and csa == 1
+  // (see isa-impl.inc); j0 a multiple of 2 * lanes.
+  void (*small_m_f32)(long m, long k, const float* a, long rsa, long csa, const float* b, long rsb, long csb, float* c, long ldc,
+                      long j0, long j1);
 };
+
+// Query rows per forward task and keys per tile of the fused attention.
+constexpr long kAttentionRows = 64;
+constexpr long kAttentionKeys = 64;
 
 const IsaTable* isa_avx512();
 const IsaTable* isa_avx2();

@@ -28,4 +28,26 @@ long cross_entropy(const Context& cx, const View& logits, const View& targets, l
 long gather(const Context& cx, const View& weight, const View& ids, void* y);
 long scatter_add(const Context& cx, const View& dy, const View& ids, long rows, void* y);
 
+// Fused attention (attention.cc): geometry from q [B, H, Tq, hd] and k [B, G, Tk, hd]; slopes [H]
+// (ALiBi) and mask [B, Tk] (1 = attend) may be null.
+struct AttentionArgs {
+  long B, H, G, Tq, Tk, hd;
+  double scale;
+  bool causal;
+  const double* slopes;
+  const uint8_t* mask;
+};
+void attention_forward(const Context& cx, const AttentionArgs& a, const View& q, const View& k, const View& v, void* y);
+// Fused optimizer steps (optim.cc, compiled without FMA contraction): lr is LionStep's lr or
+// AdamStep's stepSize; eps and correction2 are Adam's.
+struct OptimizerStep {
+  double lr, beta1, beta2, eps, correction2, decay;
+  bool has_decay;
+};
+void lion_step(const Context& cx, const OptimizerStep& s, const View& p, const View& g, const View& m, void* p_out, void* m_out);
+void adam_step(const Context& cx, const OptimizerStep& s, const View& p, const View& g, const View& m, const View& v, void* p_out,
+               void* m_out, void* v_out);
+void attention_backward(const Context& cx, const AttentionArgs& a, const View& q, const View& k, const View& v, const View& out,
+                        const View& dout, void* dq, void* dk, void* dv);
+
 }  // namespace tessera

@@ -54,6 +54,15 @@ export interface NativeAddon {
   gather(weight: StorageArray, ids: StorageArray, y: StorageArray): number;
   /** Returns the first invalid id's position, or -1. */
   scatterAdd(dy: StorageArray, ids: StorageArray, y: StorageArray): number;
+  /** Fused attention forward; slopes (ALiBi, one per query head) as float64. */
+  attention(q: StorageArray, k: StorageArray, v: StorageArray, mask: StorageArray | null, slopes: Float64Array | null, y: StorageArray): void;
+  /** Fused attention backward: fills dq, dk, dv (zero-filled on entry). */
+  attentionBackward(q: StorageArray, k: StorageArray, v: StorageArray, out: StorageArray, dOut: StorageArray, mask: StorageArray | null,
+    slopes: Float64Array | null, dq: StorageArray, dk: StorageArray, dv: StorageArray): void;
+  /** Fused LION step: fills pOut, mOut. */
+  lionStep(p: StorageArray, g: StorageArray, m: StorageArray, pOut: StorageArray, mOut: StorageArray): void;
+  /** Fused Adam step: fills pOut, mOut, vOut. */
+  adamStep(p: StorageArray, g: StorageArray, m: StorageArray, v: StorageArray, pOut: StorageArray, mOut: StorageArray, vOut: StorageArray): void;
   /** Ask the OS for huge pages behind a new, untouched buffer (no-op for small ones or off Linux). */
   adviseHugePages(array: StorageArray): void;
   /** target = source for a new target of the same type and length, copied by several threads. */
@@ -62,7 +71,7 @@ export interface NativeAddon {
 
 const ADDON_FUNCTIONS = [
   'init', 'unary', 'binary', 'compare', 'where', 'cast', 'copy', 'reduce', 'matmul', 'softmax', 'layerNorm',
-  'crossEntropy', 'gather', 'scatterAdd', 'adviseHugePages', 'copyOut',
+  'crossEntropy', 'gather', 'scatterAdd', 'attention', 'attentionBackward', 'lionStep', 'adamStep', 'adviseHugePages', 'copyOut',
 ] as const;
 
 function isNativeAddon(value: unknown): value is NativeAddon {

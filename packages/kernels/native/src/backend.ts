@@ -30,9 +30,10 @@ export interface NativeBackendOptions {
    */
   fallback?: 'cpu' | 'throw';
   /**
-   * Bytes of disposed buffers kept for reuse (default 256 MiB; 0 disables). A reused buffer is
-   * zero-filled again, which is cheaper than fresh pages from the OS, and steady-state training
-   * steps then allocate nothing.
+   * Bytes of disposed buffers kept for reuse (default 1 GiB; 0 disables). A reused buffer is
+   * zero-filled again only when something reads it before a kernel overwrites it, which is much
+   * cheaper than fresh pages from the OS, and steady-state training steps then allocate nothing
+   * (the benchmark MPT's step has a dozen 64 MB logits-sized temporaries).
    */
   poolBytes?: number;
 }
@@ -104,6 +105,8 @@ export class NativeBackend implements Backend {
   readonly #meta: Meta;
   readonly #isaIndex: number;
   readonly #buffers = new Map<number, StorageArray>();
+  /** Reused buffers still holding old contents: zero-filled on first access unless claimed by a kernel. */
+  readonly #stale = new Set<number>();
   readonly #pool: BufferPool;
   #nextId = 1;
   #bytes = 0;
@@ -123,10 +126,17 @@ export class NativeBackend implements Backend {
     return true;
   }
 
+  /**
+   * Zero-filled storage. A buffer reused from the pool is zero-filled lazily: on first access,
+   * unless a kernel that overwrites its whole output claims it first (`claimOutput`), which skips
+   * the fill (a multi-megabyte memset per intermediate otherwise).
+   */
   alloc(dtype: DType, size: number): DataHandle {
     const id = this.#nextId++;
     let array = this.#pool.take(dtype, size);
-    if (!array) {
+    if (array) {
+      this.#stale.add(id);
+    } else {
       array = allocStorage(dtype, size);
       if (array.byteLength >= HUGE_PAGE_BYTES) this.addon.adviseHugePages(array);
     }
@@ -136,10 +146,11 @@ export class NativeBackend implements Backend {
   }
 
   write(handle: DataHandle, data: StorageArray): void {
-    const target = this.array(handle);
+    const target = this.#buffers.get(handle.id) ?? this.array(handle);
     if (data.length > target.length) {
       throw new InvalidArgumentError('write', `${data.length} elements do not fit a buffer of ${target.length}`);
     }
+    if (this.#stale.delete(handle.id) && data.length < target.length) target.fill(0, data.length);
     target.set(data);
   }
 
@@ -161,6 +172,7 @@ export class NativeBackend implements Backend {
   dispose(handle: DataHandle): void {
     const array = this.#buffers.get(handle.id);
     if (!array) return;
+    this.#stale.delete(handle.id);
     this.#bytes -= array.byteLength;
     this.#buffers.delete(handle.id);
     this.#pool.give(array);
@@ -173,11 +185,17 @@ export class NativeBackend implements Backend {
     return { liveBuffers: this.#buffers.size, liveBytes: this.#bytes };
   }
 
-  /** The typed array behind a handle (kernels use this). */
+  /** The typed array behind a handle (kernels use this), zero-filled first if it is a reused buffer not yet claimed. */
   array(handle: DataHandle): StorageArray {
     const array = this.#buffers.get(handle.id);
     if (!array) throw new Error(`internal: native buffer ${handle.id} does not exist (disposed?)`);
+    if (this.#stale.size && this.#stale.delete(handle.id)) array.fill(0);
     return array;
+  }
+
+  /** @internal A kernel that writes every element of this output takes it without the zero fill. */
+  claimOutput(handle: DataHandle): void {
+    this.#stale.delete(handle.id);
   }
 
   /** @internal Start describing a call: the shared metadata array, headed by ISA and threads. */
@@ -197,11 +215,11 @@ class BufferPool {
 
   constructor(readonly budget: number) {}
 
+  /** A disposed buffer of this type and length, with its old contents (the backend zero-fills it lazily). */
   take(dtype: DType, size: number): StorageArray | undefined {
     const array = this.#free.get(`${STORAGE_NAME[dtype]}:${size}`)?.pop();
     if (!array) return undefined;
     this.#bytes -= array.byteLength;
-    array.fill(0);
     return array;
   }
 
@@ -280,7 +298,7 @@ export async function createNativeBackend(options: NativeBackendOptions = {}): P
   const envThreads = process.env.TESSERA_NATIVE_THREADS;
   const threads = positiveInteger(options.threads ?? (envThreads ? Number(envThreads) : availableParallelism()),
     options.threads !== undefined ? 'threads' : 'TESSERA_NATIVE_THREADS');
-  const poolBytes = options.poolBytes ?? 256 * 2 ** 20;
+  const poolBytes = options.poolBytes ?? 2 ** 30;
   if (!(poolBytes >= 0)) throw new InvalidArgumentError('createNativeBackend', `poolBytes must be >= 0, got ${poolBytes}`);
   return new NativeBackend(state.addon, state.meta, entry.name, index, threads, poolBytes);
 }

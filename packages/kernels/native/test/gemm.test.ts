@@ -32,6 +32,9 @@ const cases: GemmCase[] = [
     name: 'short and wide with a deep K: several shared B chunks, columns split', shapes: [[3, 4100], [4100, 1000]],
     run: (a, b) => matmul(a, b),
   },
+  { name: 'two rows @ B^T (decoding: dot products, columns over several chunks)', shapes: [[2, 301], [700, 301]], run: (a, b) => matmul(a, transpose(b)) },
+  { name: 'four rows @ B (decoding: row updates, odd K)', shapes: [[4, 37], [37, 600]], run: (a, b) => matmul(a, b) },
+  { name: 'batched single rows @ B^T with a transposed A row', shapes: [[3, 45, 1], [3, 530, 45]], run: (a, b) => matmul(transpose(a, -2, -1), transpose(b, -2, -1)) },
   { name: 'vector @ matrix and a single column', shapes: [[1, 513], [513, 1]], run: (a, b) => matmul(reshape(a, [513]), matmul(b, reshape(a, [1, 513]))) },
 ];
 

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { onBackend } from '@tessera/kernels-conformance';
 import {
-  crossEntropy, embedding, InvalidArgumentError, kernelDefs, kernels, layerNorm, logSoftmax, randn, runKernel, softmax, sum, tensor,
+  crossEntropy, embedding, InvalidArgumentError, kernelDefs, kernels, layerNorm, logSoftmax, randn, runKernel, softmax, sum, tensor, zeros,
   type Backend,
 } from '@tessera/tensor';
 import { createNativeBackend, nativeStatus } from '../src/index.js';
@@ -101,6 +101,29 @@ describe.skipIf(!status.available)('native backend', () => {
       } catch (error) {
         expect(InvalidArgumentError.isInstance(error)).toBe(true);
       }
+    });
+  });
+
+  it('never shows a reused buffer\'s old contents (lazily zero-filled pool)', async () => {
+    const backend = await createNativeBackend({ threads: 2, fallback: 'throw' });
+    await onBackend(backend, async () => {
+      const n = 4096;
+      const dirty = (): void => tensor(new Float32Array(n).fill(7), [n]).dispose(); // back into the pool
+      dirty();
+      expect(Array.from(await zeros([n]).data()).every((v) => v === 0)).toBe(true);
+      dirty();
+      // ScatterAdd accumulates into its output: it must start from zeros.
+      const grad = runKernel(kernels.ScatterAdd, [tensor(new Float32Array(8).fill(1), [2, 4]), tensor([1, 1], [2], 'int32')], { rows: n / 4 })[0]!;
+      const values = await grad.data();
+      expect(Array.from(values.slice(0, 8))).toEqual([0, 0, 0, 0, 2, 2, 2, 2]);
+      expect(values.slice(8).every((v) => v === 0)).toBe(true);
+      dirty();
+      // A partial write of a reused buffer leaves zeros after the written part.
+      const handle = backend.alloc('float32', n);
+      backend.write(handle, new Float32Array([1, 2]));
+      const read = await backend.read(handle);
+      expect([read[0], read[1], read[2], read[n - 1]]).toEqual([1, 2, 0, 0]);
+      backend.dispose(handle);
     });
   });
 

@@ -7,9 +7,11 @@
  *   v ← β2·v + (1−β2)·g²
  *   θ ← θ − (η_t/(1−β1^t)) · m / (√v/√(1−β2^t) + ε)
  *
- * (No amsgrad.) The decay is skipped when λ = 0.
+ * (No amsgrad.) The decay is skipped when λ = 0. Each parameter's update is one {@link AdamStep}
+ * kernel (fused where the backend registers it).
  */
-import { add, div, mul, scope, sqrt, sub, zerosLike, type Tensor } from '@tessera/tensor';
+import { runKernel, scope, zerosLike, type Tensor } from '@tessera/tensor';
+import { AdamStep } from './adam-step.js';
 import { checkBetas } from './lion.js';
 import { StatefulOptimizer, type Hyperparameters } from './optimizer.js';
 
@@ -64,13 +66,8 @@ abstract class AdamBase extends StatefulOptimizer {
       if (!g) continue;
       const m = this.slot('exp_avg', name, () => zerosLike(p));
       const v = this.slot('exp_avg_sq', name, () => zerosLike(p));
-      const [next, m1, v1] = scope(() => {
-        const decayed = this.weightDecay !== 0 ? mul(p, decay) : p;
-        const mNext = add(m, mul(sub(g, m), 1 - beta1));
-        const vNext = add(mul(v, beta2), mul(mul(g, g), 1 - beta2));
-        const denom = add(div(sqrt(vNext), correction2), this.eps);
-        return [sub(decayed, mul(div(mNext, denom), stepSize)), mNext, vNext];
-      });
+      const attrs = { stepSize, beta1, beta2, eps: this.eps, correction2, decay: this.weightDecay !== 0 ? decay : null };
+      const [next, m1, v1] = scope(() => runKernel(AdamStep, [p, g, m, v], attrs));
       this.setSlot('exp_avg', name, m1!);
       this.setSlot('exp_avg_sq', name, v1!);
       out[name] = next!;

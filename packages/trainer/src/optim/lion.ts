@@ -6,9 +6,11 @@
  *   θ ← θ − η_t·sign(β1·m + (1−β1)·g)   sign(0) = 0
  *   m ← β2·m + (1−β2)·g
  *
- * The interpolations are evaluated as m + (1−β)(g − m), in float32 like the reference.
+ * The interpolations are evaluated as m + (1−β)(g − m), in float32 like the reference. Each
+ * parameter's update is one {@link LionStep} kernel (fused where the backend registers it).
  */
-import { add, mul, scope, sign, sub, zerosLike, type Tensor } from '@tessera/tensor';
+import { runKernel, scope, zerosLike, type Tensor } from '@tessera/tensor';
+import { LionStep } from './lion-step.js';
 import { TrainerConfigError } from '../errors.js';
 import { StatefulOptimizer, type Hyperparameters } from './optimizer.js';
 
@@ -67,11 +69,7 @@ export class DecoupledLionW extends StatefulOptimizer {
       const g = grads[name];
       if (!g) continue;
       const m = this.slot('exp_avg', name, () => zerosLike(p));
-      const [next, momentum] = scope(() => {
-        const decayed = this.weightDecay !== 0 ? mul(p, decay) : p;
-        const update = sign(add(m, mul(sub(g, m), 1 - beta1)));
-        return [sub(decayed, mul(update, lr)), add(m, mul(sub(g, m), 1 - beta2))];
-      });
+      const [next, momentum] = scope(() => runKernel(LionStep, [p, g, m], { lr, beta1, beta2, decay: this.weightDecay !== 0 ? decay : null }));
       this.setSlot('exp_avg', name, momentum!);
       out[name] = next!;
     }

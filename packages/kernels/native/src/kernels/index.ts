@@ -1,5 +1,7 @@
 /** The native backend's kernel list: adding a kernel is a new entry here. */
 import type { NativeKernel } from './registration.js';
+import { attentionKernels } from './attention.js';
+import { optimKernels } from './optim.js';
 import { elementwiseKernels } from './elementwise.js';
 import { matmulKernels } from './matmul.js';
 import { memoryKernels } from './memory.js';
@@ -12,4 +14,6 @@ export const nativeKernels: readonly NativeKernel[] = [
   ...matmulKernels,
   ...memoryKernels,
   ...nnKernels,
+  ...attentionKernels,
+  ...optimKernels,
 ];

@@ -41,5 +41,5 @@ export const memoryKernels: NativeKernel[] = [
     const idArray = backend.array(ids!.handle);
     const bad = backend.addon.scatterAdd(backend.array(dy!.handle), idArray, backend.array(y!.handle));
     checkIds('embedding gradient', bad, ids!, idArray, rows);
-  }),
+  }, { accumulates: true }),
 ];

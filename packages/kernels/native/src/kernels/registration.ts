@@ -1,11 +1,22 @@
 /** `kernel()` specialised to the native backend, so implementations see `NativeBackend`. */
-import { kernel, type KernelContext, type KernelDef, type KernelRegistration } from '@tessera/tensor';
+import { kernel, type KernelContext, type KernelDef, type KernelRef, type KernelRegistration } from '@tessera/tensor';
 import type { NativeBackend } from '../backend.js';
 
 export type NativeKernel = KernelRegistration<NativeBackend>;
 
-export function nativeKernel<A>(def: KernelDef<A>, run: (context: KernelContext<A, NativeBackend>) => void): NativeKernel {
-  return kernel<A, NativeBackend>(def, run);
+/**
+ * `def` is a definition of the core, or a reference by name to one defined in a package this one
+ * does not import. Outputs reach `run` without the zero fill of a reused buffer, because the
+ * kernel writes every element; a kernel that accumulates into its outputs says
+ * `{ accumulates: true }` and gets them zero-filled.
+ */
+export function nativeKernel<A>(def: KernelDef<A> | KernelRef<A>, run: (context: KernelContext<A, NativeBackend>) => void,
+  options: { accumulates?: boolean } = {}): NativeKernel {
+  if (options.accumulates) return kernel<A, NativeBackend>(def, run);
+  return kernel<A, NativeBackend>(def, (context) => {
+    for (const output of context.outputs) context.backend.claimOutput(output.handle);
+    run(context);
+  });
 }
 
 /** Op codes shared with native/isa.h and native/ops.h. */
