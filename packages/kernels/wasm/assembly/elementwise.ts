@@ -134,3 +134,19 @@ export function binary(op: i32, a: usize, b: usize, y: usize, p: usize): void {
     }
   }
 }
+
+/** y[i] = f(x[i]) over n contiguous elements (a threaded chunk of a contiguous map). */
+export function unaryFlat(op: i32, x: usize, y: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(y + (<usize>i << 2), unaryV(op, v128.load(x + (<usize>i << 2))));
+  for (; i < n; i++) store<f32>(y + (<usize>i << 2), unaryS(op, load<f32>(x + (<usize>i << 2))));
+}
+
+/** y[i] = a[i] (op) b[i] over n contiguous elements. */
+export function binaryFlat(op: i32, a: usize, b: usize, y: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128.store(y + (<usize>i << 2), binaryV(op, v128.load(a + (<usize>i << 2)), v128.load(b + (<usize>i << 2))));
+  }
+  for (; i < n; i++) store<f32>(y + (<usize>i << 2), binaryS(op, load<f32>(a + (<usize>i << 2)), load<f32>(b + (<usize>i << 2))));
+}

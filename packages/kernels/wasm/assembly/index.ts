@@ -5,6 +5,9 @@ export { sgemm, gemmWorkspaceBytes } from './gemm';
 export { unary, binary } from './elementwise';
 export { reduce } from './reduce';
 export { softmax, layerNorm, crossEntropy, gather, scatterAdd } from './nn';
+export { attentionForward, attentionBackward, attentionWorkspaceBytes } from './attention';
+export { optimizerStep } from './optim';
+export { rowsJob } from './rows';
 
 /** First byte after the module's static data: the JavaScript allocator starts above it. */
 export function heapBase(): usize {

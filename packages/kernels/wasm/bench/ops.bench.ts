@@ -1,8 +1,9 @@
 /**
  * The non-matmul kernels of an MPT training step at the benchmark config's sizes (batch 8 x
  * sequence 256 = 2048 rows, d_model 256, vocabulary 8192): milliseconds per call through the public
- * API (`op(...)`, `await y.data()`, `y.dispose()`), wasm (one thread: these kernels do not use the workers) against the
- * reference CPU backend in the same rounds. ratio = reference ms / wasm ms (the wasm speed-up).
+ * API (`op(...)`, `await y.data()`, `y.dispose()`), wasm with one and two threads against the reference CPU
+ * backend in the same rounds. ratio = reference ms / wasm ms (the one-thread wasm speed-up);
+ * scaling = wasm 1-thread ms / wasm 2-thread ms (rows and large contiguous maps are split between threads).
  */
 import { loadavg } from 'node:os';
 import {
@@ -40,6 +41,7 @@ export const opsBench: Benchmark = {
   description: 'non-matmul kernels at the MPT benchmark sizes, ms per call; ratio = reference / wasm',
   async *run(context) {
     const wasm = await createWasmBackend({ threads: 1 });
+    const wasm2 = await createWasmBackend({ threads: 2 });
     const reference = createCpuBackend();
     for (const c of cases) {
       const owned: Tensor[] = [];
@@ -56,13 +58,15 @@ export const opsBench: Benchmark = {
           },
         };
       };
-      const contenders: Record<string, Contender> = { reference: contender(reference), wasm: contender(wasm) };
+      const contenders: Record<string, Contender> = { reference: contender(reference), wasm: contender(wasm), wasm2: contender(wasm2) };
       context.log(`[ops] ${c.name}`);
       const seconds = await context.measure(contenders);
       const ours = seconds.wasm! * 1e3;
       const ref = seconds.reference! * 1e3;
+      const two = seconds.wasm2! * 1e3;
       yield {
-        bench: 'ops', op: c.name, shape: c.shape, wasm_ms: round(ours), reference_ms: round(ref), ratio: round(ref / ours, 1), load1: round(loadavg()[0]!),
+        bench: 'ops', op: c.name, shape: c.shape, wasm_ms: round(ours), wasm2_ms: round(two), reference_ms: round(ref), ratio: round(ref / ours, 1),
+        scaling: round(ours / two, 2), load1: round(loadavg()[0]!),
       };
       for (const t of owned) t.dispose();
     }

@@ -11,7 +11,7 @@ import {
 import { OutOfMemoryError, WasmBackendUnavailableError } from './errors.js';
 import { LinearMemory, MAX_PAGES } from './linear-memory.js';
 import { compileKernels, instantiateKernels, isNode, type KernelExports, type WasmSource } from './module.js';
-import { CONTROL_BYTES, ThreadPool } from './threads.js';
+import { CONTROL_BYTES, ThreadPool, type JobName } from './threads.js';
 import { wasmKernels } from './kernels/index.js';
 
 /**
@@ -24,7 +24,7 @@ import { wasmKernels } from './kernels/index.js';
  */
 export interface WasmBackendOptions {
   /**
-   * Threads a matmul may use, the caller's included (default: `TESSERA_WASM_THREADS` in Node, else
+   * Threads the threaded kernels (matmul, attention, optimizer steps, row kernels) may use, the caller's included (default: `TESSERA_WASM_THREADS` in Node, else
    * the cores available, at most 8). 1 runs everything on the calling thread with no workers.
    * Without shared memory (a page that is not cross-origin isolated) it is 1, after a one-line notice.
    */
@@ -59,6 +59,8 @@ interface Buffer {
   readonly capacity: number;
   view?: StorageArray;
   generation: number;
+  /** A reused block not zero-filled yet: filled on first access unless a kernel claims it. */
+  dirty: boolean;
 }
 
 /**
@@ -99,14 +101,15 @@ export class WasmBackend implements Backend {
   }
 
   alloc(dtype: DType, size: number): DataHandle {
-    const { address, capacity } = this.heap.alloc(size * bytesPerElement(dtype));
+    const { address, capacity, dirty } = this.heap.alloc(size * bytesPerElement(dtype), false);
     const id = this.#nextId++;
-    this.#buffers.set(id, { dtype, size, address, capacity, generation: -1 });
+    this.#buffers.set(id, { dtype, size, address, capacity, generation: -1, dirty });
     this.#bytes += capacity;
     return { id, backend: this.name };
   }
 
   write(handle: DataHandle, data: StorageArray): void {
+    if (data.length === this.#buffers.get(handle.id)?.size) this.claim(handle);
     const target = this.array(handle);
     if (data.length > target.length) {
       throw new InvalidArgumentError('write', `${data.length} elements do not fit a buffer of ${target.length}`);
@@ -139,7 +142,7 @@ export class WasmBackend implements Backend {
     return { liveBuffers: this.#buffers.size, liveBytes: this.#bytes };
   }
 
-  /** Threads a matmul uses (the caller's included). */
+  /** Threads the threaded kernels use (the caller's included). */
   get threads(): number {
     return this.#pool ? this.#pool.size + 1 : 1;
   }
@@ -182,13 +185,35 @@ export class WasmBackend implements Backend {
 
   /** @internal Run sgemm over a parameter block on every thread (threads > 1) or here. */
   runSgemm(params: number, threads: number): void {
-    if (this.#pool && threads > 1) this.#pool.runSgemm(params, this.exports.sgemm);
-    else this.exports.sgemm(params, 0);
+    this.runJob('sgemm', params, threads);
+  }
+
+  /**
+   * @internal Run a threaded export (assembly/: tasks from an atomic counter in its parameter
+   * block) on every thread when `threads > 1`, else on this thread alone.
+   */
+  runJob(name: JobName, params: number, threads: number): void {
+    const fn = this.exports[name];
+    if (this.#pool && threads > 1) this.#pool.run(name, params, fn);
+    else fn(params, 0);
+  }
+
+  /**
+   * @internal A kernel about to write every element of this output claims it: a reused block is
+   * then not zero-filled first (any other first access fills it).
+   */
+  claim(handle: DataHandle): void {
+    const buffer = this.#buffers.get(handle.id);
+    if (buffer) buffer.dirty = false;
   }
 
   #buffer(handle: DataHandle): Buffer {
     const buffer = this.#buffers.get(handle.id);
     if (!buffer) throw new Error(`internal: wasm buffer ${handle.id} does not exist (disposed?)`);
+    if (buffer.dirty) {
+      buffer.dirty = false;
+      this.heap.views.u8.fill(0, buffer.address, buffer.address + buffer.capacity);
+    }
     return buffer;
   }
 }

@@ -3,7 +3,8 @@
  *
  * Blocks are 64-byte aligned and rounded up to a size class (multiples of 64 bytes up to 4 KiB,
  * then eight classes per power of two, so at most 12.5% is wasted). Freed blocks go to their
- * class's free list and are reused by the next allocation of that class (zero-filled again), so a
+ * class's free list and are reused by the next allocation of that class (zero-filled again, or
+ * returned as `dirty` for the caller to zero-fill lazily), so a
  * steady-state training step allocates nothing new. Otherwise blocks come from the top of the heap;
  * when the heap runs out, memory grows (by at least a quarter of its size) and every typed-array
  * view is re-created: an unshared memory's old ArrayBuffer is detached by the growth, a shared one's
@@ -66,20 +67,23 @@ export class LinearMemory {
     return this.#views;
   }
 
-  /** A zero-filled block of at least `bytes` (its class size is returned for `free`). */
-  alloc(bytes: number): { address: number; capacity: number } {
+  /**
+   * A block of at least `bytes` (its class size is returned for `free`), zero-filled; with
+   * `zero` false a reused block is returned unfilled with `dirty` true (fresh blocks are zero).
+   */
+  alloc(bytes: number, zero = true): { address: number; capacity: number; dirty: boolean } {
     const capacity = sizeClass(bytes);
     const reused = this.#free.get(capacity)?.pop();
     if (reused !== undefined) {
       this.#freeBytes -= capacity;
-      this.views.u8.fill(0, reused, reused + capacity);
-      return { address: reused, capacity };
+      if (zero) this.views.u8.fill(0, reused, reused + capacity);
+      return { address: reused, capacity, dirty: !zero };
     }
     const address = this.#top;
     const end = address + capacity;
     if (end > this.memory.buffer.byteLength) this.#grow(end);
     this.#top = end;
-    return { address, capacity };
+    return { address, capacity, dirty: false };
   }
 
   free(address: number, capacity: number): void {

@@ -17,11 +17,17 @@ export interface KernelExports {
   crossEntropy(x: number, targets: number, rows: number, classes: number, ignoreIndex: number, out: number): number;
   gather(weight: number, ids: number, y: number, count: number, rows: number, D: number): number;
   scatterAdd(dy: number, ids: number, y: number, count: number, rows: number, D: number): number;
+  attentionForward(params: number, thread: number): void;
+  attentionBackward(params: number, thread: number): void;
+  attentionWorkspaceBytes(hd: number, Tk: number, backward: number): number;
+  optimizerStep(params: number, thread: number): void;
+  rowsJob(params: number, thread: number): void;
   heapBase(): number;
 }
 
 const EXPORTS = [
-  'sgemm', 'gemmWorkspaceBytes', 'unary', 'binary', 'reduce', 'softmax', 'layerNorm', 'crossEntropy', 'gather', 'scatterAdd', 'heapBase',
+  'sgemm', 'gemmWorkspaceBytes', 'unary', 'binary', 'reduce', 'softmax', 'layerNorm', 'crossEntropy', 'gather', 'scatterAdd',
+  'attentionForward', 'attentionBackward', 'attentionWorkspaceBytes', 'optimizerStep', 'rowsJob', 'heapBase',
 ] as const;
 
 function isKernelExports(value: WebAssembly.Exports): value is WebAssembly.Exports & KernelExports {

@@ -5,12 +5,13 @@
  * job in a control block in linear memory, takes its own share, then waits for the workers
  * (Atomics.wait where the thread may block, a spin on the browser's main thread).
  *
- * Control block (Int32 slots): 0 job generation, 1 job (0 = sgemm, -1 = stop), 2 parameter-block
+ * Control block (Int32 slots): 0 job generation, 1 job (an index into JOBS, -1 = stop), 2 parameter-block
  * address, 3 job state (workers inside the job, plus CLOSED once the caller has finished its own
  * share), 4 a worker failed. A worker joins a job only while it is open (compare-and-swap on the
  * state), so the caller never waits for a worker that was asleep or descheduled and did no work:
  * it closes the job and waits only for the workers inside it. Tiles come from an atomic counter,
- * so whoever is running takes the work.
+ * so whoever is running takes the work. A worker that joins reads the job code and parameters
+ * after joining (a slow worker may join the next job, not the one whose generation it saw).
  * Workers spin briefly on the generation, then sleep in Atomics.wait; they are unref'd in Node, so a
  * process that has nothing else to do exits.
  */
@@ -23,6 +24,13 @@ const STATE = 3;
 const FAILED = 4;
 const CLOSED = 1 << 30;
 export const CONTROL_BYTES = 64;
+
+/**
+ * The threaded exports of the module, by job code: each is `(params, thread) => void` and takes
+ * its tasks from an atomic counter in its parameter block, so whichever threads run share the work.
+ */
+export const JOBS = ['sgemm', 'attentionForward', 'attentionBackward', 'optimizerStep', 'rowsJob'] as const;
+export type JobName = (typeof JOBS)[number];
 
 /**
  * The worker's whole program, run as a classic script (Node: `new Worker(code, { eval: true })`;
@@ -42,6 +50,7 @@ const start = ({ module, memory, control, index }) => {
   }
   post({ ready: true });
   const ctrl = new Int32Array(memory.buffer, control, ${CONTROL_BYTES / 4});
+  const jobs = ${JSON.stringify(JOBS)}.map((name) => exports[name]);
   let seen = Atomics.load(ctrl, ${GENERATION});
   for (;;) {
     for (let spin = 0; spin < 20000 && Atomics.load(ctrl, ${GENERATION}) === seen; spin++);
@@ -58,8 +67,12 @@ const start = ({ module, memory, control, index }) => {
       if (Atomics.compareExchange(ctrl, ${STATE}, state, state + 1) === state) { joined = true; break; }
     }
     if (!joined) continue;
+    // The job open now may be a later one than the generation seen above (this worker was slow):
+    // while a worker is inside, the caller cannot start another, so read what it is now.
+    const current = Atomics.load(ctrl, ${JOB});
     try {
-      exports.sgemm(Atomics.load(ctrl, ${PARAMS}), index);
+      if (current < 0) throw new Error('stopped');
+      jobs[current](Atomics.load(ctrl, ${PARAMS}), index);
     } catch (error) {
       Atomics.store(ctrl, ${FAILED}, 1);
     }
@@ -123,7 +136,7 @@ async function spawnBrowser(message: StartMessage): Promise<WorkerHandle> {
   return { terminate: () => worker.terminate() };
 }
 
-/** Workers sharing one memory and module; `runSgemm` runs a matmul job on them and the calling thread. */
+/** Workers sharing one memory and module; `run` runs a job on them and the calling thread. */
 export class ThreadPool {
   readonly #control: Int32Array;
   readonly #workers: WorkerHandle[];
@@ -152,11 +165,11 @@ export class ThreadPool {
     return this.#workers.length;
   }
 
-  /** Run sgemm over the parameter block at `params` on every worker and on this thread (thread 0). */
-  runSgemm(params: number, sgemm: (params: number, thread: number) => void): void {
+  /** Run job `name` over the parameter block at `params` on every worker and on this thread (thread 0). */
+  run(name: JobName, params: number, fn: (params: number, thread: number) => void): void {
     const control = this.#control;
     if (this.#closed) throw new Error('internal: the wasm thread pool is closed');
-    Atomics.store(control, JOB, 0);
+    Atomics.store(control, JOB, JOBS.indexOf(name));
     Atomics.store(control, PARAMS, params);
     Atomics.store(control, FAILED, 0);
     Atomics.store(control, STATE, 0);
@@ -164,7 +177,7 @@ export class ThreadPool {
     Atomics.notify(control, GENERATION);
     let error: unknown;
     try {
-      sgemm(params, 0);
+      fn(params, 0);
     } catch (e) {
       error = e;
     }
@@ -175,7 +188,7 @@ export class ThreadPool {
       if (this.#block && spin > 2000) Atomics.wait(control, STATE, state, 50);
     }
     if (error) throw error;
-    if (Atomics.load(control, FAILED)) throw new Error('@tessera/kernels-wasm: a worker thread failed in sgemm');
+    if (Atomics.load(control, FAILED)) throw new Error('@tessera/kernels-wasm: a worker thread failed in ${name}');
   }
 
   /** Stop the workers (they also never keep a Node process alive on their own). */

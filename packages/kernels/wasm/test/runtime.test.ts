@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assertClose, onBackend, toleranceFor } from '@tessera/kernels-conformance';
 import {
-  add, createCpuBackend, crossEntropy, embedding, gelu, kernelDefs, kernels, layerNorm, logSoftmax, matmul, mul, randn, runKernel, softmax,
-  scope, sum, tensor, transpose, type Backend, type Tensor,
+  add, createCpuBackend, crossEntropy, embedding, gelu, kernelDefs, kernels, layerNorm, logSoftmax, matmul, mul, ones, randn, runKernel, softmax,
+  scope, sum, tensor, transpose, zeros, type Backend, type Tensor,
 } from '@tessera/tensor';
 import { createWasmBackend, wasmKernelNames, type WasmBackend } from '../src/index.js';
 import { wasmKernels } from '../src/kernels/index.js';
@@ -93,6 +93,31 @@ describe('linear memory', () => {
     });
   });
 
+  it('hands out reused blocks as zeros unless a kernel that writes every element claims them', async () => {
+    const backend = await createWasmBackend({ threads: 1 });
+    await onBackend(backend, async () => {
+      const n = 5000;
+      const stale = (): void => {
+        const junk = tensor(new Float32Array(n).fill(7), [n]); // leaves 7s in a block of this size class
+        junk.dispose();
+      };
+      stale();
+      expect(Array.from(await zeros([n]).data()).every((v) => v === 0)).toBe(true);
+      stale();
+      const ids = tensor(Int32Array.from({ length: 8 }, (_, i) => i % 3), [8], 'int32');
+      const [scattered] = runKernel(kernels.ScatterAdd, [ones([8, n / 5]), ids], { rows: 5 }); // accumulates into its output
+      expect(Array.from((await scattered!.data()).slice(0, 3))).toEqual([3, 3, 3]);
+      expect(Array.from((await scattered!.data()).slice(3 * (n / 5)))).toEqual(new Array(2 * (n / 5)).fill(0));
+      stale();
+      const x = randn([n], { seed: 9 });
+      stale();
+      const y = mul(x, x); // claimed: every element written
+      const xs = await x.data();
+      const ys = await y.data();
+      expect(Array.from(ys)).toEqual(Array.from(xs, (v) => Math.fround(v * v)));
+    });
+  });
+
   it('keeps every buffer intact when memory grows (views are re-created)', async () => {
     const backend = await createWasmBackend({ threads: 2, initialMemoryBytes: 65536 });
     await onBackend(backend, async () => {
@@ -128,7 +153,7 @@ describe('wasm kernels against the reference on large rows', () => {
     return [
       sum(x), sum(x, 0), sum(x, 1), softmax(scaled, -1), logSoftmax(scaled, -1), layerNorm(x, w, bias), crossEntropy(scaled, targets),
       runKernel(kernels.ScatterAdd, [x, rows], { rows: 50 })[0]!, embedding(x, rows), gelu(x), gelu(x, 'tanh'),
-      runKernel(kernels.LogSumExp, [scaled], { axes: [1] })[0]!, add(x, transpose(randn([1, 96], { seed: 5 }))),
+      runKernel(kernels.LogSumExp, [scaled], { axes: [1] })[0]!, add(x, transpose(randn([1, 96], { seed: 5 }))), mul(x, scaled),
     ];
   }
 
@@ -158,6 +183,14 @@ describe('wasm kernels against the reference on large rows', () => {
         .toThrow(/embedding gradient: id -1 at flat position 3 is outside \[0, 4\)/);
       expect(() => crossEntropy(randn([2, 5], { seed: 2 }), tensor([0, 7], [2], 'int32')))
         .toThrow(/crossEntropy: target 7 at position 1 is outside \[0, 5\)/);
+    });
+    await onBackend(two, () => {
+      // Many chunks (split between the threads): the first bad row is named, whichever chunk holds it.
+      const targets = Int32Array.from({ length: 96 }, (_, i) => i % 7);
+      targets[50] = 3001;
+      targets[90] = -5;
+      expect(() => crossEntropy(randn([96, 3001], { seed: 2 }), tensor(targets, [96], 'int32')))
+        .toThrow(/crossEntropy: target 3001 at position 50 is outside \[0, 3001\)/);
     });
   });
 });

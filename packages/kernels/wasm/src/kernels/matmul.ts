@@ -69,6 +69,7 @@ function sgemm(backend: WasmBackend, a: TensorInfo, b: TensorInfo, y: TensorInfo
   const batchShape = a.shape.slice(0, -2);
   const batch = batchShape.reduce((x, z) => x * z, 1);
   if (batch === 0 || M === 0 || N === 0 || Kd === 0) return; // outputs are zero-filled
+  backend.claim(y.handle); // every element is written
   const [mTile, nTile, threads] = chooseTiles(batch, M, N, Kd, backend.threads);
   const workspacePerThread = roundUp(backend.exports.gemmWorkspaceBytes(nTile), 64);
   const headerBytes = roundUp(4 * (PARAM_SLOTS + 2 * batch), 64);

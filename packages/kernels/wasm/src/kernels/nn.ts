@@ -10,6 +10,7 @@
 import { InvalidArgumentError, kernels as K, type KernelDef } from '@tessera/tensor';
 import { runUnary } from './elementwise.js';
 import { runReference } from './reference.js';
+import { ROWS, runRows } from './rows.js';
 import { UNARY, wasmKernel, type WasmKernel } from './registration.js';
 import { elementAddress } from './strided.js';
 
@@ -19,7 +20,9 @@ function softmaxKernel(def: KernelDef<{ axis: number }>, log: boolean): WasmKern
     if (x!.dtype !== 'float32' || axis !== x!.shape.length - 1) return runReference(def, context);
     const n = x!.shape[axis]!;
     if (x!.size === 0) return;
-    backend.exports.softmax(elementAddress(backend.address(x!.handle), x!), backend.address(y!.handle), x!.size / n, n, log ? 1 : 0);
+    backend.claim(y!.handle);
+    runRows(backend, { kind: log ? ROWS.logSoftmax : ROWS.softmax, rows: x!.size / n, n, x: elementAddress(backend.address(x!.handle), x!),
+      y: backend.address(y!.handle) });
   });
 }
 
@@ -36,23 +39,28 @@ export const nnKernels: WasmKernel[] = [
     if (x!.dtype !== 'float32' || weight!.dtype !== 'float32' || (bias && bias.dtype !== 'float32')) return runReference(K.LayerNorm, context);
     const n = weight!.size;
     if (x!.size === 0 || n === 0) return;
-    backend.exports.layerNorm(
-      elementAddress(backend.address(x!.handle), x!), elementAddress(backend.address(weight!.handle), weight!),
-      bias ? elementAddress(backend.address(bias.handle), bias) : 0, backend.address(y!.handle), x!.size / n, n, eps,
-    );
+    backend.claim(y!.handle);
+    runRows(backend, {
+      kind: ROWS.layerNorm, rows: x!.size / n, n, x: elementAddress(backend.address(x!.handle), x!), y: backend.address(y!.handle),
+      w: elementAddress(backend.address(weight!.handle), weight!), b: bias ? elementAddress(backend.address(bias.handle), bias) : 0, eps,
+    });
   }),
   wasmKernel(K.CrossEntropy, (context) => {
     const { backend, inputs: [logits, targets], outputs: [y], attrs: { ignoreIndex } } = context;
     if (logits!.dtype !== 'float32' || targets!.dtype !== 'int32') return runReference(K.CrossEntropy, context);
     const C = logits!.shape[logits!.shape.length - 1]!;
-    const out = backend.scratch(16);
-    const bad = backend.exports.crossEntropy(elementAddress(backend.address(logits!.handle), logits!),
-      backend.address(targets!.handle) + targets!.offset * 4, targets!.size, C, ignoreIndex, out);
+    if (targets!.size === 0) {
+      (backend.array(y!.handle) as Float32Array)[0] = NaN; // 0 / 0, as the reference
+      return;
+    }
+    const [total, count, bad] = runRows(backend, {
+      kind: ROWS.crossEntropy, rows: targets!.size, n: C, x: elementAddress(backend.address(logits!.handle), logits!),
+      targets: backend.address(targets!.handle) + targets!.offset * 4, ignoreIndex,
+    });
     if (bad >= 0) {
       const t = (backend.array(targets!.handle) as Int32Array)[targets!.offset + bad]!;
       throw new InvalidArgumentError('crossEntropy', `target ${t} at position ${bad} is outside [0, ${C}) and is not ignoreIndex (${ignoreIndex})`);
     }
-    const f64 = backend.heap.views.f64;
-    (backend.array(y!.handle) as Float32Array)[0] = f64[out >> 3]! / f64[(out >> 3) + 1]!;
+    (backend.array(y!.handle) as Float32Array)[0] = total / count;
   }),
 ];

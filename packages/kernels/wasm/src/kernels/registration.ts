@@ -1,10 +1,11 @@
 /** `kernel()` specialised to the WASM backend, so implementations see `WasmBackend`. */
-import { kernel, type KernelContext, type KernelDef, type KernelRegistration } from '@tessera/tensor';
+import { kernel, type KernelContext, type KernelDef, type KernelRef, type KernelRegistration } from '@tessera/tensor';
 import type { WasmBackend } from '../backend.js';
 
 export type WasmKernel = KernelRegistration<WasmBackend>;
 
-export function wasmKernel<A>(def: KernelDef<A>, run: (context: KernelContext<A, WasmBackend>) => void): WasmKernel {
+/** `def` is a definition of the core, or a {@link KernelRef} to one defined in a package this one does not import. */
+export function wasmKernel<A>(def: KernelDef<A> | KernelRef<A>, run: (context: KernelContext<A, WasmBackend>) => void): WasmKernel {
   return kernel<A, WasmBackend>(def, run);
 }
 
