@@ -3,7 +3,7 @@
  * tape. Backends know nothing about gradients; every op goes through {@link runKernel}.
  */
 import type { Backend } from './backend.js';
-import { isHalf, type DType, type StorageArray } from './dtype.js';
+import { isFloat, isHalf, type DType, type StorageArray } from './dtype.js';
 import { DisposedError, InvalidArgumentError, KernelNotFoundError } from './errors.js';
 import { backendsWithKernel, findKernel, gradRuleOf, registerKernels, type KernelDef, type TensorMeta } from './kernel.js';
 import { rowMajorStrides, shapesEqual, sizeOf, type Shape } from './shape.js';
@@ -264,7 +264,10 @@ export function popTape(tape: Tape): void {
 
 /**
  * Dispatch one kernel: validate, run the backend's implementation (or the decomposition), record
- * it for autograd. Half-precision inputs are computed in float32 unless the kernel says otherwise.
+ * it for autograd. Half-precision inputs are computed in float32 (cast up, and float32 outputs cast
+ * back down) unless the definition says `half: true` or the backend's registration says `half`
+ * (it then gets the inputs as stored and outputs of the dtypes casting would give). A recorded call
+ * that mixes a half dtype with another float dtype is still cast, so gradients keep each input's dtype.
  *
  * @example
  * ```ts
@@ -283,9 +286,14 @@ export function runKernel<A>(def: KernelDef<A>, inputs: readonly Tensor[], attrs
     }
   }
   const half = def.half || def.view ? undefined : inputs.find((t) => isHalf(t.dtype))?.dtype;
-  if (half) return runInFloat32(def, inputs, attrs, half);
-
-  const metas = def.infer(inputs, attrs);
+  const registration = def.view ? undefined : findKernel(def as KernelDef<unknown>, backend);
+  let metas: TensorMeta[];
+  if (half) {
+    if (!registration?.half || (!sharesDType(inputs, half) && wouldRecord(inputs))) return runInFloat32(def, inputs, attrs, half);
+    metas = halfMetas(def, inputs, attrs, half);
+  } else {
+    metas = def.infer(inputs, attrs);
+  }
   let outputs: Tensor[];
   if (def.view) {
     const x = inputs[0]!;
@@ -293,7 +301,6 @@ export function runKernel<A>(def: KernelDef<A>, inputs: readonly Tensor[], attrs
     x.storage.refs++;
     outputs = [makeTensor(x.storage, v.shape, v.strides, v.offset)];
   } else {
-    const registration = findKernel(def as KernelDef<unknown>, backend);
     if (registration) {
       const temps: Tensor[] = [];
       const infos = inputs.map((t) => {
@@ -322,6 +329,28 @@ function runInFloat32<A>(def: KernelDef<A>, inputs: readonly Tensor[], attrs: A,
     const up = inputs.map((t) => (isHalf(t.dtype) ? t.cast('float32') : t));
     return runKernel(def, up, attrs).map((t) => (t.dtype === 'float32' ? t.cast(half) : t));
   });
+}
+
+/**
+ * The outputs a backend that handles half storage fills: those of the float32 computation, with
+ * float32 outputs stored as `half`, exactly what {@link runInFloat32} returns (so a result's dtype
+ * does not depend on the backend).
+ */
+function halfMetas<A>(def: KernelDef<A>, inputs: readonly Tensor[], attrs: A, half: DType): TensorMeta[] {
+  const up = inputs.map((t): TensorMeta => (isHalf(t.dtype) ? { shape: t.shape, dtype: 'float32' } : t));
+  return def.infer(up, attrs).map((m) => (m.dtype === 'float32' ? { shape: m.shape, dtype: half } : m));
+}
+
+/** Every floating-point input is stored as `half` (gradients then come back in each input's dtype). */
+function sharesDType(inputs: readonly Tensor[], half: DType): boolean {
+  return inputs.every((t) => !isFloat(t.dtype) || t.dtype === half);
+}
+
+/** Whether {@link record} would put this call on the tape. */
+function wouldRecord(inputs: readonly Tensor[]): boolean {
+  const s = state();
+  const tape = s.tapes[s.tapes.length - 1];
+  return !!tape && s.gradEnabled && inputs.some((t) => tape.tracked.has(t));
 }
 
 /** A contiguous copy made for a kernel that needs one (not recorded: the caller's op is). */

@@ -18,7 +18,7 @@ export type { Shape } from './shape.js';
 export { broadcastShapes, sizeOf } from './shape.js';
 export * from './errors.js';
 export type { Backend, BackendMemory, DataHandle, TensorInfo } from './backend.js';
-export type { KernelDef, KernelContext, KernelRef, KernelRegistration, GradRule, TensorMeta, ViewResult, Ops } from './kernel.js';
+export type { KernelDef, KernelContext, KernelOptions, KernelRef, KernelRegistration, GradRule, TensorMeta, ViewResult, Ops } from './kernel.js';
 export { defineKernel, defineGrad, gradRuleOf, kernel, kernelDefs, kernelRef, findKernel, registerKernel } from './kernel.js';
 export { getBackend, useBackend, runKernel, scope, keep, dispose, noGrad, memory, toBackend } from './engine.js';
 export { valueAndGrad, grad } from './autograd.js';

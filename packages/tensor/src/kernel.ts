@@ -169,7 +169,18 @@ export interface KernelContext<A, B extends Backend> {
 export interface KernelRegistration<B extends Backend> {
   /** The definition, or a {@link KernelRef} to one defined in a package the backend does not import. */
   readonly def: KernelDef<unknown> | KernelRef<unknown>;
+  /**
+   * This implementation takes float16/bfloat16 inputs as they are stored (and fills outputs of the
+   * dtypes the engine gives it), instead of the engine casting them to float32 around the call.
+   */
+  readonly half?: boolean;
   run(context: KernelContext<unknown, B>): void;
+}
+
+/** Options of {@link kernel}. */
+export interface KernelOptions {
+  /** The implementation handles float16/bfloat16 storage itself (see {@link KernelRegistration.half}). */
+  readonly half?: boolean;
 }
 
 /**
@@ -183,10 +194,14 @@ export interface KernelRegistration<B extends Backend> {
  *   // Exp is `strided`: walk x through its strides (a rank-1 input here).
  *   for (let i = 0; i < y!.size; i++) ys[i] = Math.exp(xs[x!.offset + i * x!.strides[0]!]!);
  * });
+ * // An implementation that reads float16/bfloat16 inputs as stored (no float32 copies around it):
+ * const matmulHalf = kernel(kernels.Matmul, runMatmul, { half: true });
  * ```
  */
-export function kernel<A, B extends Backend>(def: KernelDef<A> | KernelRef<A>, run: (context: KernelContext<A, B>) => void): KernelRegistration<B> {
-  return { def: def as KernelDef<unknown> | KernelRef<unknown>, run: run as (context: KernelContext<unknown, B>) => void };
+export function kernel<A, B extends Backend>(def: KernelDef<A> | KernelRef<A>, run: (context: KernelContext<A, B>) => void,
+  options: KernelOptions = {}): KernelRegistration<B> {
+  const registration = { def: def as KernelDef<unknown> | KernelRef<unknown>, run: run as (context: KernelContext<unknown, B>) => void };
+  return options.half ? { ...registration, half: true } : registration;
 }
 
 /**

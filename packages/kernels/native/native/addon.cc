@@ -254,7 +254,8 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
   BEGIN(3);
   VIEW(a, 0);
   VIEW(b, 1);
-  matmul(call.context, a, b, call.data[2]);
+  const int y_dtype = (int)reader.integer();
+  matmul(call.context, a, b, call.data[2], y_dtype);
   return undefined(env);
 }
 
@@ -287,6 +288,34 @@ napi_value CrossEntropy(napi_env env, napi_callback_info info) {
   VIEW(logits, 0);
   VIEW(targets, 1);
   return number(env, (double)cross_entropy(call.context, logits, targets, ignore, call.data[2]));
+}
+
+napi_value GeluBackward(napi_env env, napi_callback_info info) {
+  BEGIN(3);
+  const bool tanh_form = reader.integer() != 0;
+  VIEW(dy, 0);
+  VIEW(x, 1);
+  gelu_backward(call.context, dy, x, tanh_form, call.data[2]);
+  return undefined(env);
+}
+
+napi_value LayerNormBackward(napi_env env, napi_callback_info info) {
+  BEGIN(6);
+  const double eps = reader.number();
+  VIEW(dy, 0);
+  VIEW(x, 1);
+  VIEW(w, 2);
+  layer_norm_backward(call.context, dy, x, w, eps, call.data[3], call.data[4], call.data[5]);
+  return undefined(env);
+}
+
+napi_value CrossEntropyBackward(napi_env env, napi_callback_info info) {
+  BEGIN(4);
+  const long ignore = reader.integer();
+  VIEW(logits, 0);
+  VIEW(targets, 1);
+  VIEW(dy, 2);
+  return number(env, (double)cross_entropy_backward(call.context, logits, targets, dy, ignore, call.data[3]));
 }
 
 napi_value Gather(napi_env env, napi_callback_info info) {
@@ -476,6 +505,9 @@ napi_value ModuleInit(napi_env env, napi_value exports) {
     {"layerNorm", nullptr, LayerNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
     {"crossEntropy", nullptr, CrossEntropy, nullptr, nullptr, nullptr, napi_default, nullptr},
     {"gather", nullptr, Gather, nullptr, nullptr, nullptr, napi_default, nullptr},
+    {"geluBackward", nullptr, GeluBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+    {"layerNormBackward", nullptr, LayerNormBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+    {"crossEntropyBackward", nullptr, CrossEntropyBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
     {"scatterAdd", nullptr, ScatterAdd, nullptr, nullptr, nullptr, napi_default, nullptr},
     {"attention", nullptr, Attention, nullptr, nullptr, nullptr, napi_default, nullptr},
     {"attentionBackward", nullptr, AttentionBackward, nullptr, nullptr, nullptr, napi_default, nullptr},

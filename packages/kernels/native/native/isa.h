@@ -30,6 +30,10 @@ struct GemmKernels {
   // packed + i * KC * ldp, each laid out as pack_b writes it. m <= mc; A is packed into ws.
   void (*gemm_packed)(long m, long k, const T* a, long rsa, long csa, const T* packed, long ldp, long j0, long j1,
                       T* c, long ldc, Workspace& ws);
+  // Decoding against a half weight (gemm.cc matmul_half): C[0:m, 0:n) (row stride ldc) = A[m, k]
+  // (float32, unit column stride, row stride rsa) times W[n, k]^T, W 16-bit rows of stride ldw
+  // (bfloat16 when bf16, else float16), m <= 4: small_m_f32's dot products, W converted as loaded.
+  void (*dot_half)(long m, long n, long k, const float* a, long rsa, const uint16_t* w, long ldw, bool bf16, float* c, long ldc);
 };
 
 // Fused attention on contiguous float32 tensors (see attention.cc for the math and threading):
@@ -73,6 +77,12 @@ struct IsaTable {
   // (see isa-impl.inc); j0 a multiple of 2 * lanes.
   void (*small_m_f32)(long m, long k, const float* a, long rsa, long csa, const float* b, long rsb, long csb, float* c, long ldc,
                       long j0, long j1);
+  // Fused backward rows (isa-backward.inc): dx = dy * gelu'(x); LayerNorm dx rows with dw/db
+  // accumulated into float partials (db may be null); one cross-entropy row (softmax - onehot) * scale.
+  void (*gelu_backward_f32)(const float* dy, const float* x, float* dx, long n, bool tanh_form);
+  void (*layernorm_backward_rows_f32)(const float* dy, const float* x, const float* w, float* dx, float* dw, float* db, long rows,
+                                      long n, float eps);
+  void (*cross_entropy_backward_row_f32)(const float* x, float* y, long n, long t, float scale);
 };
 
 // Query rows per forward task and keys per tile of the fused attention.

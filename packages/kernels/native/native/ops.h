@@ -20,13 +20,18 @@ void cast(const Context& cx, const View& x, int dtype, void* y);
 void copy_into(const Context& cx, const View& x, void* y, const long* ystrides);
 // Reduce over the dims whose bit is set in `axes`; y holds the kept dims, row-major.
 void reduce(const Context& cx, int op, const View& x, uint32_t axes, void* y);
-void matmul(const Context& cx, const View& a, const View& b, void* y);
+void matmul(const Context& cx, const View& a, const View& b, void* y, int y_dtype);
 void softmax(const Context& cx, const View& x, int axis, bool log, void* y);
 void layer_norm(const Context& cx, const View& x, const View& w, const View* b, double eps, void* y);
 // These return the flat position of the first invalid id or target, or -1.
 long cross_entropy(const Context& cx, const View& logits, const View& targets, long ignore, void* y);
 long gather(const Context& cx, const View& weight, const View& ids, void* y);
 long scatter_add(const Context& cx, const View& dy, const View& ids, long rows, void* y);
+// Fused backward kernels (nn.cc): dx = dy * gelu'(x); layer norm dx, dw and db (db may be null);
+// cross-entropy dlogits (dy a one-element view; returns the first invalid target or -1).
+void gelu_backward(const Context& cx, const View& dy, const View& x, bool tanh_form, void* dx);
+void layer_norm_backward(const Context& cx, const View& dy, const View& x, const View& w, double eps, void* dx, void* dw, void* db);
+long cross_entropy_backward(const Context& cx, const View& logits, const View& targets, const View& dy, long ignore, void* y);
 
 // Fused attention (attention.cc): geometry from q [B, H, Tq, hd] and k [B, G, Tk, hd]; slopes [H]
 // (ALiBi) and mask [B, Tk] (1 = attend) may be null.

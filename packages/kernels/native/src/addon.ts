@@ -50,6 +50,12 @@ export interface NativeAddon {
   layerNorm(x: StorageArray, weight: StorageArray, bias: StorageArray | null, y: StorageArray): void;
   /** Returns the first invalid target's position, or -1. */
   crossEntropy(logits: StorageArray, targets: StorageArray, y: StorageArray): number;
+  /** dx = dy * gelu'(x) (contiguous dy and x). */
+  geluBackward(dy: StorageArray, x: StorageArray, dx: StorageArray): void;
+  /** LayerNorm gradients: fills dx, dweight and (when not null) dbias. */
+  layerNormBackward(dy: StorageArray, x: StorageArray, weight: StorageArray, dx: StorageArray, dweight: StorageArray, dbias: StorageArray | null): void;
+  /** Cross-entropy gradient of the logits; returns the first invalid target's position, or -1. */
+  crossEntropyBackward(logits: StorageArray, targets: StorageArray, dy: StorageArray, y: StorageArray): number;
   /** Returns the first invalid id's position, or -1. */
   gather(weight: StorageArray, ids: StorageArray, y: StorageArray): number;
   /** Returns the first invalid id's position, or -1. */
@@ -71,7 +77,7 @@ export interface NativeAddon {
 
 const ADDON_FUNCTIONS = [
   'init', 'unary', 'binary', 'compare', 'where', 'cast', 'copy', 'reduce', 'matmul', 'softmax', 'layerNorm',
-  'crossEntropy', 'gather', 'scatterAdd', 'attention', 'attentionBackward', 'lionStep', 'adamStep', 'adviseHugePages', 'copyOut',
+  'crossEntropy', 'geluBackward', 'layerNormBackward', 'crossEntropyBackward', 'gather', 'scatterAdd', 'attention', 'attentionBackward', 'lionStep', 'adamStep', 'adviseHugePages', 'copyOut',
 ] as const;
 
 function isNativeAddon(value: unknown): value is NativeAddon {

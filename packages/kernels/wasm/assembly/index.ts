@@ -5,6 +5,7 @@ export { sgemm, gemmWorkspaceBytes } from './gemm';
 export { unary, binary } from './elementwise';
 export { reduce } from './reduce';
 export { softmax, layerNorm, crossEntropy, gather, scatterAdd } from './nn';
+export { geluBackward, layerNormBackward, crossEntropyBackward } from './nn-backward';
 export { attentionForward, attentionBackward, attentionWorkspaceBytes } from './attention';
 export { optimizerStep } from './optim';
 export { rowsJob } from './rows';

@@ -39,3 +39,39 @@ export const CrossEntropy = defineKernel<{ ignoreIndex: number }>({
     return [ops.neg(ops.div(ops.sum(ops.mul(picked, valid)), ops.sum(valid)))];
   },
 });
+
+/**
+ * CrossEntropyBackward (composite): the gradient of {@link CrossEntropy} (mean over targets other
+ * than `ignoreIndex`) with respect to the logits, given the upstream scalar dy:
+ *   dlogits_r = (softmax(logits_r) - onehot(t_r)) * [t_r != ignore] * dy / #{r: t_r != ignore}
+ * Shapes: logits [..., C], targets [...] int32, dy [] -> dlogits [..., C]. When every target is
+ * ignored the gradient is NaN (0 * inf), as the decomposition computes. Not differentiable.
+ *
+ * @example
+ * ```ts
+ * const [dlogits] = runKernel(kernels.CrossEntropyBackward, [logits, targets, dy], { ignoreIndex: -100 });
+ * ```
+ */
+export const CrossEntropyBackward = defineKernel<{ ignoreIndex: number }>({
+  name: 'CrossEntropyBackward',
+  inputs: ['logits', 'targets', 'dy'],
+  differentiable: false,
+  infer: ([logits, targets, dy]) => {
+    if (logits!.shape.length < 1 || !shapesEqual(logits!.shape.slice(0, -1), targets!.shape) || dy!.shape.length !== 0) {
+      throw new ShapeError('CrossEntropyBackward', [logits!.shape, targets!.shape, dy!.shape], 'expected logits [..., C], targets [...] and a scalar dy');
+    }
+    if (!isFloat(logits!.dtype) || dy!.dtype !== logits!.dtype) {
+      throw new DTypeError('CrossEntropyBackward', [logits!.dtype, dy!.dtype], 'logits and dy must share one floating-point dtype');
+    }
+    if (targets!.dtype !== 'int32') throw new DTypeError('CrossEntropyBackward', [targets!.dtype], 'targets must be int32', `cast them: targets.cast('int32')`);
+    return [{ shape: logits!.shape, dtype: logits!.dtype }];
+  },
+  decompose: ([logits, targets, dy], { ignoreIndex }, ops) => {
+    const classes = logits!.shape[logits!.rank - 1]!;
+    const onehot = ops.cast(ops.eq(ops.arange(classes), ops.unsqueeze(targets!, -1)), logits!.dtype);
+    const valid = ops.cast(ops.ne(targets!, ignoreIndex), logits!.dtype);
+    const scale = ops.div(dy!, ops.sum(valid));
+    const g = ops.mul(ops.sub(ops.softmax(logits!, -1), onehot), ops.unsqueeze(valid, -1));
+    return [ops.mul(g, scale)];
+  },
+});

@@ -5,20 +5,17 @@
  */
 import { runKernel } from '../engine.js';
 import { defineGrad } from '../kernel.js';
-import { CrossEntropy } from '../kernels/cross-entropy.js';
+import { CrossEntropy, CrossEntropyBackward } from '../kernels/cross-entropy.js';
 import { Gather, ScatterAdd } from '../kernels/gather.js';
-import { Gelu, type GeluApproximation } from '../kernels/gelu.js';
-import { LayerNorm } from '../kernels/layer-norm.js';
+import { Gelu, GeluBackward, type GeluApproximation } from '../kernels/gelu.js';
+import { LayerNorm, LayerNormBackward } from '../kernels/layer-norm.js';
 import { LogSoftmax } from '../kernels/log-softmax.js';
 import { LogSumExp } from '../kernels/logsumexp.js';
 import { Softmax } from '../kernels/softmax.js';
 import { normalizeAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { arange } from './creation.js';
-import { add, cast, eq, erf, exp, mul, ne, rsqrt, sub, tanh, div } from './elementwise.js';
-import { expandBack, mean, reduce, sum, type Axes } from './reduce.js';
-import { unsqueeze } from './shape.js';
-import { sumToShape } from './elementwise.js';
+import { exp, mul, sub } from './elementwise.js';
+import { expandBack, reduce, sum, type Axes } from './reduce.js';
 
 /**
  * log(sum(exp(x))) over `axis`, computed stably.
@@ -109,39 +106,15 @@ export function crossEntropy(logits: Tensor, targets: Tensor, options: { ignoreI
 
 defineGrad(Softmax, ([dy], { outputs: [y], attrs: { axis } }) => [mul(y!, sub(dy!, sum(mul(dy!, y!), axis, true)))]);
 defineGrad(LogSoftmax, ([dy], { outputs: [y], attrs: { axis } }) => [sub(dy!, mul(exp(y!), sum(dy!, axis, true)))]);
-defineGrad(Gelu, ([dy], { inputs: [x], attrs: { approximate } }) => {
-  if (approximate === 'tanh') {
-    const c = Math.sqrt(2 / Math.PI);
-    const x2 = mul(x!, x!);
-    const t = tanh(mul(mul(x!, add(mul(x2, 0.044715), 1)), c));
-    const dt = mul(sub(1, mul(t, t)), mul(add(mul(x2, 3 * 0.044715), 1), c));
-    return [mul(dy!, add(mul(add(t, 1), 0.5), mul(mul(x!, 0.5), dt)))];
-  }
-  const cdf = mul(add(erf(mul(x!, Math.SQRT1_2)), 1), 0.5);
-  const pdf = mul(exp(mul(mul(x!, x!), -0.5)), 1 / Math.sqrt(2 * Math.PI));
-  return [mul(dy!, add(cdf, mul(x!, pdf)))];
-});
-defineGrad(LayerNorm, ([dy], { inputs: [x, weight, bias], attrs: { eps } }) => {
-  const axes = weight!.shape.map((_, i) => x!.rank - weight!.rank + i);
-  const centered = sub(x!, mean(x!, axes, true));
-  const rstd = rsqrt(add(mean(mul(centered, centered), axes, true), eps));
-  const xhat = mul(centered, rstd);
-  const g = mul(dy!, weight!);
-  const dx = mul(rstd, sub(sub(g, mean(g, axes, true)), mul(xhat, mean(mul(g, xhat), axes, true))));
-  const grads = [dx, sumToShape(mul(dy!, xhat), weight!.shape)];
-  if (bias) grads.push(sumToShape(dy!, bias.shape));
-  return grads;
-});
+defineGrad(Gelu, ([dy], { inputs: [x], attrs: { approximate } }) => runKernel(GeluBackward, [dy!, x!], { approximate }));
+defineGrad(LayerNorm, ([dy], { inputs: [x, weight, bias], attrs: { eps } }) =>
+  runKernel(LayerNormBackward, [dy!, x!, weight!], { eps, bias: bias !== undefined }));
 defineGrad(Gather, ([dy], { inputs: [weight, ids] }) => [runKernel(ScatterAdd, [dy!, ids!], { rows: weight!.shape[0]! })[0]!, null]);
 defineGrad(ScatterAdd, ([dy], { inputs: [, ids] }) => [embedding(dy!, ids!), null]);
-defineGrad(CrossEntropy, ([dy], { inputs: [logits, targets], attrs: { ignoreIndex } }) => {
-  const classes = logits!.shape[logits!.rank - 1]!;
-  const onehot = cast(eq(arange(classes), unsqueeze(targets!, -1)), logits!.dtype);
-  const valid = cast(ne(targets!, ignoreIndex), logits!.dtype);
-  const scale = div(dy!, sum(valid));
-  const g = mul(sub(softmax(logits!, -1), onehot), unsqueeze(valid, -1));
-  return [mul(g, scale), null];
-});
+defineGrad(CrossEntropy, ([dy], { inputs: [logits, targets], attrs: { ignoreIndex } }) => [
+  runKernel(CrossEntropyBackward, [logits!, targets!, dy!], { ignoreIndex })[0]!,
+  null,
+]);
 defineGrad(LogSumExp, ([dy], { inputs: [x], outputs: [y], attrs: { axes } }) => [
   mul(expandBack(dy!, x!, axes), exp(sub(x!, expandBack(y!, x!, axes)))),
 ]);

@@ -1,11 +1,11 @@
 /**
  * Cases for the neural-network kernels: Softmax, LogSoftmax, Gelu (both approximations),
- * LayerNorm (with and without bias), CrossEntropy (with ignored targets), Gather and its adjoint
- * ScatterAdd. The composite ones apply the kernel directly so the decomposition test can
+ * LayerNorm (with and without bias), CrossEntropy (with ignored targets), their backward kernels
+ * (GeluBackward, LayerNormBackward, CrossEntropyBackward), Gather and its adjoint ScatterAdd. The composite ones apply the kernel directly so the decomposition test can
  * compare it with `decompose`.
  */
-import { crossEntropy, embedding, kernels, matmul, runKernel, transpose } from '@tessera/tensor';
-import { compositeCase, type ConformanceCase } from '../case.js';
+import { concat, crossEntropy, embedding, kernels, matmul, reshape, runKernel, scalar, slice, transpose, type KernelDef, type Tensor } from '@tessera/tensor';
+import { compositeCase, kernelCall, type ConformanceCase } from '../case.js';
 import { idList, normal, uniform } from './inputs.js';
 
 const K = kernels;
@@ -90,4 +90,47 @@ export const gatherCases: ConformanceCase[] = [
   },
 ];
 
-export const nnCases: ConformanceCase[] = [...softmaxCases, ...geluCases, ...layerNormCases, ...crossEntropyCases, ...gatherCases];
+/**
+ * A case for a kernel with several outputs: `run` returns them flattened and concatenated, so the
+ * suite compares every output with the reference; the decomposition test compares each.
+ */
+function multiOutputCase<A>(spec: { name: string; def: KernelDef<A>; attrs: A; inputs: () => Tensor[]; prepare?: (...xs: Tensor[]) => Tensor[] }): ConformanceCase {
+  const call = (...xs: Tensor[]) => kernelCall(spec.def, spec.prepare ? spec.prepare(...xs) : xs, spec.attrs);
+  return {
+    name: spec.name, kernel: spec.def.name, inputs: spec.inputs, call,
+    run: (...xs) => concat(call(...xs).fused().map((t) => reshape(t, [-1])), 0),
+  };
+}
+
+/** Backward kernels of Gelu, LayerNorm and CrossEntropy (not differentiable: no gradient check). */
+export const backwardCases: ConformanceCase[] = [
+  compositeCase({ name: 'geluBackward exact (erf)', def: K.GeluBackward, attrs: { approximate: 'none' }, inputs: () => [normal([3, 37], 550), normal([3, 37], 551, 2)] }),
+  compositeCase({ name: 'geluBackward tanh approximation', def: K.GeluBackward, attrs: { approximate: 'tanh' }, inputs: () => [normal([3, 37], 552), normal([3, 37], 553, 2)] }),
+  compositeCase({
+    name: 'geluBackward tanh of transposed and offset views', def: K.GeluBackward, attrs: { approximate: 'tanh' },
+    inputs: () => [normal([5, 3], 554), normal([6, 3], 555, 2)], prepare: (dy, x) => [transpose(dy!), transpose(slice(x!, 0, 1))],
+  }),
+  multiOutputCase({
+    name: 'layerNormBackward weight only (MPT)', def: K.LayerNormBackward, attrs: { eps: 1e-5, bias: false },
+    inputs: () => [normal([2, 3, 19], 556), normal([2, 3, 19], 557, 2), uniform([19], 558, 0.5, 1.5)],
+  }),
+  multiOutputCase({
+    name: 'layerNormBackward with bias', def: K.LayerNormBackward, attrs: { eps: 1e-5, bias: true },
+    inputs: () => [normal([5, 12], 559), normal([5, 12], 560, 2), uniform([12], 561, 0.5, 1.5)],
+  }),
+  multiOutputCase({
+    name: 'layerNormBackward over two trailing dims of offset and transposed views', def: K.LayerNormBackward, attrs: { eps: 1e-3, bias: true },
+    inputs: () => [normal([3, 3, 4], 562), normal([2, 4, 3], 563), uniform([3, 4], 564, 0.5, 1.5)],
+    prepare: (dy, x, w) => [slice(dy!, 0, 1), transpose(x!, 1, 2), w!],
+  }),
+  compositeCase({
+    name: 'crossEntropyBackward with ignored targets (-100)', def: K.CrossEntropyBackward, attrs: { ignoreIndex: -100 },
+    inputs: () => [normal([2, 3, 21], 565, 2), idList([1, -100, 20, 0, -100, 2], [2, 3])], prepare: (l, t) => [l!, t!, scalar(0.75, l!.dtype)],
+  }),
+  compositeCase({
+    name: 'crossEntropyBackward ignoring a class id, offset logits', def: K.CrossEntropyBackward, attrs: { ignoreIndex: 2 },
+    inputs: () => [normal([6, 4], 566, 2), idList([2, 0, 3, 2, 1], [5])], prepare: (l, t) => [slice(l!, 0, 1), t!, scalar(1, l!.dtype)],
+  }),
+];
+
+export const nnCases: ConformanceCase[] = [...softmaxCases, ...geluCases, ...layerNormCases, ...crossEntropyCases, ...backwardCases, ...gatherCases];

@@ -2,7 +2,8 @@
  * Kernels that move data (native/elementwise.cc copy, native/nn.cc gather):
  *
  *   Concat      y viewed as [outer, total, inner]; input i (any strides) lands at [start_i, start_i + n_i)
- *   Gather      weight [V, D], ids [...S] -> y [...S, D], y[s] = weight[ids[s]]
+ *   Gather      weight [V, D], ids [...S] -> y [...S, D], y[s] = weight[ids[s]] (any dtype: rows are
+ *               copied as stored, so float16/bfloat16 tables are read in place, `half: true`)
  *   ScatterAdd  dy [...S, D], ids [...S] -> y [rows, D], y[v] = sum_{s: ids[s] = v} dy[s]
  * Ids outside the table are an InvalidArgumentError naming the first one, as on the reference backend.
  */
@@ -35,7 +36,7 @@ export const memoryKernels: NativeKernel[] = [
     const idArray = backend.array(ids!.handle);
     const bad = backend.addon.gather(backend.array(weight!.handle), idArray, backend.array(y!.handle));
     checkIds('embedding', bad, ids!, idArray, weight!.shape[0]!);
-  }),
+  }, { half: true }), // rows are copied as stored: a float16/bfloat16 table needs no float32 copy
   nativeKernel(K.ScatterAdd, ({ backend, inputs: [dy, ids], outputs: [y], attrs: { rows } }) => {
     backend.call().push(rows).view(dy!).view(ids!);
     const idArray = backend.array(ids!.handle);

@@ -6,6 +6,9 @@
  *   Gelu                 elementwise, exact (erf) or tanh form, any strides
  *   LayerNorm            y = (x - mean) / sqrt(var + eps) * weight (+ bias) over weight.size trailing elements
  *   CrossEntropy         mean over targets != ignoreIndex of logsumexp(logits_r) - logits_r[t_r]
+ *   GeluBackward         dx = dy * gelu'(x), both forms
+ *   LayerNormBackward    dx, dweight, dbias (dweight/dbias summed over rows in fixed blocks: thread-count independent)
+ *   CrossEntropyBackward dlogits = (softmax - onehot) * [t != ignoreIndex] * dy / count
  */
 import { InvalidArgumentError, kernels as K } from '@tessera/tensor';
 import { runUnary } from './elementwise.js';
@@ -33,10 +36,26 @@ export const nnKernels: NativeKernel[] = [
     backend.call().push(ignoreIndex).view(logits!).view(targets!);
     const targetArray = backend.array(targets!.handle);
     const bad = backend.addon.crossEntropy(backend.array(logits!.handle), targetArray, backend.array(y!.handle));
-    if (bad >= 0) {
-      const C = logits!.shape[logits!.shape.length - 1]!;
-      const t = targetArray[targets!.offset + bad]!;
-      throw new InvalidArgumentError('crossEntropy', `target ${t} at position ${bad} is outside [0, ${C}) and is not ignoreIndex (${ignoreIndex})`);
-    }
+    if (bad >= 0) throw badTarget(logits!.shape, targetArray[targets!.offset + bad]!, bad, ignoreIndex);
+  }),
+  nativeKernel(K.GeluBackward, ({ backend, inputs: [dy, x], outputs: [dx], attrs }) => {
+    backend.call().push(attrs.approximate === 'tanh' ? 1 : 0).view(dy!).view(x!);
+    backend.addon.geluBackward(backend.array(dy!.handle), backend.array(x!.handle), backend.array(dx!.handle));
+  }),
+  nativeKernel(K.LayerNormBackward, ({ backend, inputs: [dy, x, weight], outputs: [dx, dweight, dbias], attrs: { eps } }) => {
+    backend.call().push(eps).view(dy!).view(x!).view(weight!);
+    backend.addon.layerNormBackward(backend.array(dy!.handle), backend.array(x!.handle), backend.array(weight!.handle),
+      backend.array(dx!.handle), backend.array(dweight!.handle), dbias ? backend.array(dbias.handle) : null);
+  }),
+  nativeKernel(K.CrossEntropyBackward, ({ backend, inputs: [logits, targets, dy], outputs: [y], attrs: { ignoreIndex } }) => {
+    backend.call().push(ignoreIndex).view(logits!).view(targets!).view(dy!);
+    const targetArray = backend.array(targets!.handle);
+    const bad = backend.addon.crossEntropyBackward(backend.array(logits!.handle), targetArray, backend.array(dy!.handle), backend.array(y!.handle));
+    if (bad >= 0) throw badTarget(logits!.shape, targetArray[targets!.offset + bad]!, bad, ignoreIndex);
   }),
 ];
+
+function badTarget(shape: readonly number[], t: number, position: number, ignoreIndex: number): InvalidArgumentError {
+  const C = shape[shape.length - 1]!;
+  return new InvalidArgumentError('crossEntropy', `target ${t} at position ${position} is outside [0, ${C}) and is not ignoreIndex (${ignoreIndex})`);
+}

@@ -8,15 +8,17 @@ export type NativeKernel = KernelRegistration<NativeBackend>;
  * `def` is a definition of the core, or a reference by name to one defined in a package this one
  * does not import. Outputs reach `run` without the zero fill of a reused buffer, because the
  * kernel writes every element; a kernel that accumulates into its outputs says
- * `{ accumulates: true }` and gets them zero-filled.
+ * `{ accumulates: true }` and gets them zero-filled. `{ half: true }`: the kernel reads
+ * float16/bfloat16 inputs as stored (the engine then skips its float32 copies around the call).
  */
 export function nativeKernel<A>(def: KernelDef<A> | KernelRef<A>, run: (context: KernelContext<A, NativeBackend>) => void,
-  options: { accumulates?: boolean } = {}): NativeKernel {
-  if (options.accumulates) return kernel<A, NativeBackend>(def, run);
+  options: { accumulates?: boolean; half?: boolean } = {}): NativeKernel {
+  const half = { half: options.half === true };
+  if (options.accumulates) return kernel<A, NativeBackend>(def, run, half);
   return kernel<A, NativeBackend>(def, (context) => {
     for (const output of context.outputs) context.backend.claimOutput(output.handle);
     run(context);
-  });
+  }, half);
 }
 
 /** Op codes shared with native/isa.h and native/ops.h. */
