@@ -14,13 +14,14 @@
  * for await (const sample of ds) consume(sample);
  * ```
  */
+import { Buffer } from 'node:buffer';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertDecodable, type Sample } from './encodings.js';
 import { InvalidArgumentError, MDSFormatError, StreamingError } from './errors.js';
 import { parseIndex, type ShardInfo } from './index-file.js';
 import { fetchToFile, joinRemote } from './remote.js';
-import { dataLoaderOrder, type SampleOrder, type World } from './sample-order.js';
+import { dataLoaderOrder, type EpochPartition, type SampleOrder, type World } from './sample-order.js';
 import { mosaicSampleOrder } from './order/index.js';
 import { ShardCache, type ShardSlot } from './shard-cache.js';
 import type { ShardFile } from './shard-file.js';
@@ -85,6 +86,16 @@ export class StreamingDataset implements AsyncIterable<Sample> {
   private nextEpoch = 0;
   private resume: StreamingState | undefined;
   private epochOffset = 0;
+  /** The last epoch's plan and runs, reused while the order stays the same (see `runsOf`). */
+  private lastPlan: {
+    worker: number | undefined;
+    source: EpochPartition['ids'];
+    workers: number;
+    batchesPerWorker: number;
+    batchSize: number;
+    ids: Float64Array;
+  } | undefined;
+  private lastRuns: { ids: Float64Array; shards: Int32Array; runEnd: Int32Array } | undefined;
   private yieldedThisEpoch = 0;
 
   constructor(options: StreamingDatasetOptions) {
@@ -367,7 +378,12 @@ export class StreamingDataset implements AsyncIterable<Sample> {
     const order = this.buildOrder();
     const partition = order.getPartition(epoch, offset, initialPhysicalNodes);
     let ids: Float64Array;
-    if (worker === undefined) ids = dataLoaderOrder(partition);
+    const last = this.lastPlan;
+    if (last !== undefined && last.worker === worker && last.workers === partition.workers &&
+      last.batchesPerWorker === partition.batchesPerWorker && last.batchSize === partition.batchSize && sameElements(last.source, partition.ids)) {
+      // The same order as the last epoch (unshuffled): reuse its ids (and, in openEpoch, its runs).
+      ids = last.ids;
+    } else if (worker === undefined) ids = dataLoaderOrder(partition);
     else {
       if (!Number.isSafeInteger(worker) || worker < 0 || worker >= partition.workers) {
         throw new InvalidArgumentError('StreamingDataset.iterate', `worker ${worker} is outside 0..${partition.workers - 1}`);
@@ -375,6 +391,10 @@ export class StreamingDataset implements AsyncIterable<Sample> {
       const size = partition.batchesPerWorker * partition.batchSize;
       const block = Array.from(partition.ids.subarray(worker * size, (worker + 1) * size) as ArrayLike<number | bigint>, Number);
       ids = Float64Array.from(block.filter((x) => x >= 0));
+    }
+    if (last?.ids !== ids) {
+      const { workers, batchesPerWorker, batchSize } = partition;
+      this.lastPlan = { worker, source: partition.ids.slice(), workers, batchesPerWorker, batchSize, ids };
     }
     this.nextEpoch = epoch + 1;
     return { epoch, ids, offset };
@@ -444,22 +464,9 @@ export class StreamingDataset implements AsyncIterable<Sample> {
     const stop = new AbortController();
     const outer = this.combine(options.signal);
     const signal = outer === undefined ? stop.signal : AbortSignal.any([stop.signal, outer]);
-    const n = ids.length;
-    const shards = new Int32Array(n);
-    const starts = this.shardSampleStart;
-    for (let p = 0, g = 0; p < n; p++) {
-      const id = ids[p]!;
-      // Consecutive ids mostly stay in one shard: check it before searching.
-      if (!(id >= starts[g]! && id < starts[g + 1]!)) g = this.shardOf(id);
-      shards[p] = g;
-    }
-    // runEnd[p]: one past the last position of the run of consecutive ids in one shard from p.
-    const runEnd = new Int32Array(n);
-    for (let p = n - 1; p >= 0; p--) {
-      runEnd[p] = p + 1 < n && shards[p + 1] === shards[p] && ids[p + 1] === ids[p]! + 1 ? runEnd[p + 1]! : p + 1;
-    }
+    const { shards, runEnd } = this.runsOf(ids);
     const progress: Progress = { cursor: 0, until: 0, wake: undefined };
-    const prefetch = this.prefetchLoop(shards, progress, signal, cache);
+    const prefetch = this.prefetchLoop(shards, runEnd, progress, signal, cache);
     return new EpochCursor({
       ids, shards, runEnd, progress, prefetch, stop, signal, cache,
       slots: this.slots, layouts: this.layouts, starts: this.shardSampleStart,
@@ -469,12 +476,37 @@ export class StreamingDataset implements AsyncIterable<Sample> {
     });
   }
 
+  /**
+   * Each position's shard, and `runEnd[p]`: one past the last position of the run of
+   * consecutive ids in one shard from `p`. The last epoch's arrays are reused when its ids
+   * are the same (an unshuffled order, every epoch); they are only read.
+   */
+  private runsOf(ids: Float64Array): { shards: Int32Array; runEnd: Int32Array } {
+    const n = ids.length;
+    if (this.lastRuns?.ids === ids) return this.lastRuns;
+    const shards = new Int32Array(n);
+    const starts = this.shardSampleStart;
+    for (let p = 0, g = 0; p < n; p++) {
+      const id = ids[p]!;
+      // Consecutive ids mostly stay in one shard: check it before searching.
+      if (!(id >= starts[g]! && id < starts[g + 1]!)) g = this.shardOf(id);
+      shards[p] = g;
+    }
+    const runEnd = new Int32Array(n);
+    for (let p = n - 1; p >= 0; p--) {
+      runEnd[p] = p + 1 < n && shards[p + 1] === shards[p] && ids[p + 1] === ids[p]! + 1 ? runEnd[p + 1]! : p + 1;
+    }
+    this.lastRuns = { ids, shards, runEnd };
+    return this.lastRuns;
+  }
+
   [Symbol.asyncIterator](): AsyncGenerator<Sample, void, undefined> {
     return this.iterate();
   }
 
   private async prefetchLoop(
     shards: Int32Array,
+    runEnd: Int32Array,
     progress: Progress,
     signal: AbortSignal,
     cache: ShardCache,
@@ -485,7 +517,8 @@ export class StreamingDataset implements AsyncIterable<Sample> {
     const onAbort = (): void => progress.wake?.();
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      for (let p = 0; p < shards.length; p++) {
+      // A run lies in one shard: visit each run's first position only.
+      for (let p = 0; p < shards.length; p = runEnd[p]!) {
         const g = shards[p]!;
         if (g === last) continue;
         if (signal.aborted) break;
@@ -670,4 +703,10 @@ export class EpochCursor {
     this.parts.progress.wake?.();
     await this.parts.prefetch;
   }
+}
+
+/** Whether two id arrays hold the same elements (same type; compared as bytes). */
+function sameElements(a: EpochPartition['ids'], b: EpochPartition['ids']): boolean {
+  if (a.constructor !== b.constructor || a.length !== b.length) return false;
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }

@@ -52,6 +52,14 @@ export const mosaicSampleOrder: SampleOrderFactory = (input: SampleOrderInput): 
     samplingMethod: input.samplingMethod,
     samplingGranularity: input.samplingGranularity,
   });
+  // Epoch enters the order only through the shuffle and the "balanced" draw of partial repeats
+  // (a stream whose `choose` is not a whole multiple of its samples); see `epochOrder`.
+  const epochInvariant = !config.shuffle &&
+    (config.samplingMethod === 'fixed' || config.streams.every((s) => {
+      const total = s.shardSizes.reduce((a, b) => a + b, 0);
+      return total > 0 && s.choose % total === 0;
+    }));
+  let last: { key: string; partition: EpochPartition } | undefined;
   const node = Math.floor(world.rank / world.ranksPerNode);
   const rankOfNode = world.rank % world.ranksPerNode;
   return {
@@ -59,11 +67,18 @@ export const mosaicSampleOrder: SampleOrderFactory = (input: SampleOrderInput): 
     streamChoose: config.streams.map((stream) => stream.choose),
     numCanonicalNodes: config.numCanonicalNodes,
     getPartition(epoch: number, sampleInEpoch: number, initialPhysicalNodes?: number): EpochPartition {
-      const order = epochOrder({ ...config, initialPhysicalNodes: initialPhysicalNodes ?? null }, epoch, sampleInEpoch);
-      const [, ranks, workers, batches, batchSize] = order.shape;
-      const size = workers * batches * batchSize;
-      const start = (node * ranks + rankOfNode) * size;
-      return { ids: order.ids.slice(start, start + size), workers, batchesPerWorker: batches, batchSize };
+      // Unshuffled orders whose resampling draws nothing at random are the same every epoch:
+      // the last one is kept, so a training loop does not recompute it each epoch.
+      const key = `${epochInvariant && Number.isSafeInteger(epoch) && epoch >= 0 ? '*' : epoch}/${sampleInEpoch}/${initialPhysicalNodes ?? ''}`;
+      if (last === undefined || last.key !== key) {
+        const order = epochOrder({ ...config, initialPhysicalNodes: initialPhysicalNodes ?? null }, epoch, sampleInEpoch);
+        const [, ranks, workers, batches, batchSize] = order.shape;
+        const size = workers * batches * batchSize;
+        const start = (node * ranks + rankOfNode) * size;
+        last = { key, partition: { ids: order.ids.slice(start, start + size), workers, batchesPerWorker: batches, batchSize } };
+      }
+      // A copy: callers own the arrays they are given.
+      return { ...last.partition, ids: last.partition.ids.slice() };
     },
   };
 };
