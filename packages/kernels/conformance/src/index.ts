@@ -26,3 +26,11 @@ export { UPSTREAM_SEED, assertClose, checkCaseForward, checkCaseGradients, check
 export { onBackend, type HostTensor } from './host.js';
 /** Seeded input builders for writing cases (`inputs.normal([2, 3], seed)`, `inputs.positive`, ...). */
 export * as inputs from './cases/inputs.js';
+export {
+  describeOptimizerSteps, LionStepDef, AdamStepDef, OPTIMIZER_STEP_KERNELS, type LionStepAttrs, type AdamStepAttrs, type OptimizerStepsOptions,
+  describeAttention, ATTENTION_CASES, attentionCaseLabel, relativeError, type AttentionAttrs, type AttentionCase, type AttentionDefinitions,
+  type AttentionBackendRequest, type AttentionSuiteOptions,
+  describeBackwardKernels, type BackwardKernelsRequest, type BackwardKernelsOptions,
+  describeGemm, GEMM_LAYOUT_CASES, type GemmCase, type GemmBackendRequest, type GemmOptions,
+  describeMptFixtures, type MptFixtureModel, type MptFixtureDefinitions, type MptFixturesOptions,
+} from './suites/index.js';

@@ -13,11 +13,11 @@ import type { WasmBackend } from '../backend.js';
 import { runReference } from './reference.js';
 import { wasmKernel, type WasmKernel } from './registration.js';
 
-const MR = 4;
+const MR = 5;
 const NR = 8;
 const NC = 2048;
 /** Rows of A packed at a time (assembly/gemm.ts MC). */
-const MC = 128;
+const MC = 120;
 /** Below this many flops a product runs on the calling thread (waking workers costs more). */
 const THREADED_FLOPS = 2 * 96 ** 3;
 const PARAM_SLOTS = 18;
