@@ -223,3 +223,5 @@ export async function runBenchmarks(folderUrl: URL, argv: readonly string[]): Pr
     process.exitCode = 1;
   }
 }
+
+export * from './tensor-helpers.js';

@@ -28,7 +28,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createCpuBackend, matmul, randn, useBackend, type Backend, type Tensor } from '@tessera/tensor';
 import { createNativeBackend, nativeStatus } from '../src/index.js';
-import type { Benchmark, BenchRow, Contender } from './run.js';
+import { matmulContenders, readyTfjsWasm } from '@tessera/tool-bench';
+import type { Benchmark, BenchRow } from './run.js';
 
 const PYTHON = '/usr/bin/python3';
 const here = dirname(fileURLToPath(import.meta.url));
@@ -126,49 +127,21 @@ export const matmulBench: Benchmark = {
     context.log(`[matmul] native ISA ${isa}; numpy: ${numpyMissing ?? numpyLabel}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
     if (peers.has('tfjs-wasm')) {
-      tf.env().set('PROD', true);
-      const wasmDist = join(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
-      setWasmPaths(`${wasmDist}/`);
-      setThreadsCount(1);
-      if (!(await tf.setBackend('wasm'))) throw new Error('tfjs wasm backend failed to initialise');
-      await tf.ready();
+      await readyTfjsWasm({ tf, setWasmPaths, setThreadsCount, packageJson: createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json') });
     }
 
     try {
       for (const shape of shapes) {
         const flops = 2 * shape.m * shape.n * shape.k;
-        const owned: Tensor[] = [];
-        const operands = (backend: Backend): [Tensor, Tensor] => {
-          useBackend(backend);
-          const pair: [Tensor, Tensor] = [randn([shape.m, shape.k], { seed: 1 }), randn([shape.k, shape.n], { seed: 2 })];
-          owned.push(...pair);
-          return pair;
-        };
-        const ours = (backend: Backend): Contender => {
-          const [a, b] = operands(backend);
-          return {
-            prepare: () => useBackend(backend),
-            run: async () => {
-              const c = matmul(a, b);
-              await c.data();
-              c.dispose();
-            },
-          };
-        };
-        const contenders: Record<string, Contender> = {};
-        for (const [threads, backend] of natives) contenders[`native/${threads}`] = ours(backend);
-        if (peers.has('reference')) contenders['reference/1'] = ours(reference);
-        let wasmOperands: tf.Tensor[] = [];
-        if (peers.has('tfjs-wasm')) {
-          wasmOperands = [tf.randomNormal([shape.m, shape.k], 0, 1, 'float32', 1), tf.randomNormal([shape.k, shape.n], 0, 1, 'float32', 2)];
-          contenders['tfjs-wasm/1'] = {
-            run: async () => {
-              const c = tf.matMul(wasmOperands[0]!, wasmOperands[1]!);
-              await c.data();
-              c.dispose();
-            },
-          };
-        }
+        const { contenders, dispose } = matmulContenders<Backend, Tensor, tf.Tensor>({
+          shape,
+          ours: [...natives].map(([threads, backend]) => [`native/${threads}`, backend] as const),
+          ...(peers.has('reference') ? { reference } : {}),
+          useBackend,
+          randn,
+          matmul,
+          ...(peers.has('tfjs-wasm') ? { tfjs: tf } : {}),
+        });
         for (const [threads, peer] of numpy) contenders[`numpy/${threads}`] = { selfTimed: true, run: () => peer.time(shape) };
 
         context.log(`[matmul] ${shape.label}`);
@@ -194,8 +167,7 @@ export const matmulBench: Benchmark = {
           if (contenders['reference/1']) yield row('reference', 1, gflops('reference/1'));
           if (contenders['tfjs-wasm/1']) yield row('tfjs-wasm', 1, gflops('tfjs-wasm/1'));
         }
-        for (const t of owned) t.dispose();
-        tf.dispose(wasmOperands);
+        dispose();
       }
     } finally {
       for (const peer of numpy.values()) peer.close();

@@ -7,63 +7,22 @@
  * Flags: --threads=1,2
  */
 import { loadavg } from 'node:os';
-import {
-  createCpuBackend, crossEntropy, gelu, layerNorm, logSoftmax, randn, softmax, sum, tensor, useBackend, type Backend, type Tensor,
-} from '@tessera/tensor';
+import * as tensorApi from '@tessera/tensor';
+import { createCpuBackend, useBackend, type Backend, type Tensor } from '@tessera/tensor';
+import { mptOpCases, roundTo as round, timeOps } from '@tessera/tool-bench';
 import { createNativeBackend } from '../src/index.js';
-import type { Benchmark, Contender } from './run.js';
+import type { Benchmark } from './run.js';
 
-interface OpCase {
-  name: string;
-  shape: string;
-  make: () => Tensor[];
-  run: (...xs: Tensor[]) => Tensor;
-}
-
-const rows = 2048;
-const d = 256;
-const vocab = 8192;
-
-const cases: OpCase[] = [
-  { name: 'layerNorm', shape: `[${rows},${d}]`, make: () => [randn([rows, d], { seed: 1 }), randn([d], { seed: 2 })], run: (x, w) => layerNorm(x, w) },
-  { name: 'gelu (tanh)', shape: `[${rows},${4 * d}]`, make: () => [randn([rows, 4 * d], { seed: 3 })], run: (x) => gelu(x, 'tanh') },
-  { name: 'softmax', shape: `[${rows},${vocab}]`, make: () => [randn([rows, vocab], { seed: 4 })], run: (x) => softmax(x, -1) },
-  { name: 'logSoftmax', shape: `[${rows},${vocab}]`, make: () => [randn([rows, vocab], { seed: 5 })], run: (x) => logSoftmax(x, -1) },
-  {
-    name: 'crossEntropy', shape: `[${rows},${vocab}]`,
-    make: () => [randn([rows, vocab], { seed: 6 }), tensor(Int32Array.from({ length: rows }, (_, i) => (i * 7919) % vocab), [rows], 'int32')],
-    run: (x, t) => crossEntropy(x, t),
-  },
-  { name: 'sum over rows (bias grad)', shape: `[${rows},${4 * d}]`, make: () => [randn([rows, 4 * d], { seed: 7 })], run: (x) => sum(x, 0) },
-];
+const cases = mptOpCases<Tensor>(tensorApi);
 
 export const opsBench: Benchmark = {
   name: 'ops',
   description: 'non-matmul kernels at the MPT benchmark sizes, ms per call; ratio = reference / native',
   async *run(context) {
     const threadCounts = (context.flags.threads ?? '1,2').split(',').map(Number);
-    const natives = new Map<number, Backend>();
-    for (const threads of threadCounts) natives.set(threads, await createNativeBackend({ threads, fallback: 'throw' }));
-    const reference = createCpuBackend();
-    for (const c of cases) {
-      const owned: Tensor[] = [];
-      const contender = (backend: Backend): Contender => {
-        useBackend(backend);
-        const inputs = c.make();
-        owned.push(...inputs);
-        return {
-          prepare: () => useBackend(backend),
-          run: async () => {
-            const y = c.run(...inputs);
-            await y.data();
-            y.dispose();
-          },
-        };
-      };
-      const contenders: Record<string, Contender> = { reference: contender(reference) };
-      for (const [threads, backend] of natives) contenders[`native/${threads}`] = contender(backend);
-      context.log(`[ops] ${c.name}`);
-      const seconds = await context.measure(contenders);
+    const backends: Record<string, Backend> = { reference: createCpuBackend() };
+    for (const threads of threadCounts) backends[`native/${threads}`] = await createNativeBackend({ threads, fallback: 'throw' });
+    for await (const { case: c, seconds } of timeOps(context, cases, backends, useBackend)) {
       for (const threads of threadCounts) {
         const native = seconds[`native/${threads}`]! * 1e3;
         const ref = seconds.reference! * 1e3;
@@ -72,12 +31,6 @@ export const opsBench: Benchmark = {
           load1: round(loadavg()[0]!),
         };
       }
-      for (const t of owned) t.dispose();
     }
   },
 };
-
-function round(value: number, digits = 3): number {
-  const scale = 10 ** digits;
-  return Math.round(value * scale) / scale;
-}

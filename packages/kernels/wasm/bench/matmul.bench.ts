@@ -18,12 +18,12 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createCpuBackend, matmul, randn, useBackend, type Backend, type Tensor } from '@tessera/tensor';
 import { createWasmBackend } from '../src/index.js';
-import type { Benchmark, BenchRow, Contender } from './run.js';
+import { matmulContenders, readyTfjsWasm } from '@tessera/tool-bench';
+import type { Benchmark, BenchRow } from './run.js';
 
 interface Shape {
   label: string;
@@ -77,45 +77,20 @@ export const matmulBench: Benchmark = {
       + `two busy threads get ${capacity.toFixed(2)} cores`);
 
     if (peers.has('tfjs-wasm')) {
-      tf.env().set('PROD', true);
-      const wasmDist = join(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
-      setWasmPaths(`${wasmDist}/`);
-      setThreadsCount(1);
-      if (!(await tf.setBackend('wasm'))) throw new Error('tfjs wasm backend failed to initialise');
-      await tf.ready();
+      await readyTfjsWasm({ tf, setWasmPaths, setThreadsCount, packageJson: createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json') });
     }
 
     for (const shape of shapes) {
       const flops = 2 * shape.m * shape.n * shape.k;
-      const owned: Tensor[] = [];
-      const contender = (backend: Backend): Contender => {
-        useBackend(backend);
-        const a = randn([shape.m, shape.k], { seed: 1 });
-        const b = randn([shape.k, shape.n], { seed: 2 });
-        owned.push(a, b);
-        return {
-          prepare: () => useBackend(backend),
-          run: async () => {
-            const c = matmul(a, b);
-            await c.data();
-            c.dispose();
-          },
-        };
-      };
-      const contenders: Record<string, Contender> = {};
-      for (const [threads, backend] of ours) contenders[`wasm/${threads}`] = contender(backend);
-      if (peers.has('reference')) contenders['reference/1'] = contender(reference);
-      let tfOperands: tf.Tensor[] = [];
-      if (peers.has('tfjs-wasm')) {
-        tfOperands = [tf.randomNormal([shape.m, shape.k], 0, 1, 'float32', 1), tf.randomNormal([shape.k, shape.n], 0, 1, 'float32', 2)];
-        contenders['tfjs-wasm/1'] = {
-          run: async () => {
-            const c = tf.matMul(tfOperands[0]!, tfOperands[1]!);
-            await c.data();
-            c.dispose();
-          },
-        };
-      }
+      const { contenders, dispose } = matmulContenders<Backend, Tensor, tf.Tensor>({
+        shape,
+        ours: [...ours].map(([threads, backend]) => [`wasm/${threads}`, backend] as const),
+        ...(peers.has('reference') ? { reference } : {}),
+        useBackend,
+        randn,
+        matmul,
+        ...(peers.has('tfjs-wasm') ? { tfjs: tf } : {}),
+      });
 
       context.log(`[matmul] ${shape.label}`);
       const seconds = await context.measure(contenders);
@@ -131,8 +106,7 @@ export const matmulBench: Benchmark = {
         if (contenders['reference/1']) yield row('reference', 1, gflops('reference/1'));
         if (threads !== 1 && contenders['wasm/1']) yield row('wasm (scaling)', 1, gflops('wasm/1'));
       }
-      for (const t of owned) t.dispose();
-      tf.dispose(tfOperands);
+      dispose();
     }
   },
 };
